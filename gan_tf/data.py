@@ -1,0 +1,74 @@
+"""Embedded datasets (nothing is downloaded): 2D Gaussian mixtures and scikit-learn's 8x8 digits.
+
+Images are float32 in [-1, 1], channels last. Mixtures follow PacGAN's configs (../REFERENCES):
+ring-8 (radius 1, sigma 0.01) and grid-25 ({-4, -2, 0, 2, 4}^2, sigma 0.05).
+"""
+
+import numpy as np
+import tensorflow as tf
+
+MIXTURES = ("ring8", "grid25")
+
+
+def mixture_centers(name):
+    """Mode centres [K, 2] of a named mixture."""
+    if name == "ring8":
+        angles = 2 * np.pi * np.arange(8) / 8
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    if name == "grid25":
+        axis = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+        return np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+    raise ValueError(f"unknown mixture {name!r}; valid: {', '.join(MIXTURES)}")
+
+
+def mixture_std(name):
+    """Per-dimension standard deviation of each mode."""
+    mixture_centers(name)  # validates the name
+    return {"ring8": 0.01, "grid25": 0.05}[name]
+
+
+def sample_mixture(name, n, seed=0, std=None):
+    """n points from the uniform mixture of isotropic Gaussians, float32 [n, 2]."""
+    centers = mixture_centers(name)
+    std = mixture_std(name) if std is None else std
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(len(centers), size=n)
+    return (centers[modes] + std * rng.standard_normal((n, 2))).astype(np.float32)
+
+
+def _scale_digits(images):
+    """sklearn digits hold integers 0..16; map to [-1, 1]."""
+    return (images.astype(np.float32) / 8.0 - 1.0)[..., None]
+
+
+def load_digits(size=8):
+    """scikit-learn's bundled 1797 digits as (images [N, size, size, 1] in [-1, 1], labels [N])."""
+    from sklearn.datasets import load_digits as _load
+
+    bunch = _load()
+    images = _scale_digits(bunch.images)
+    if size != 8:
+        images = tf.image.resize(images, (size, size), method="bilinear").numpy()
+    return images, bunch.target.astype(np.int64)
+
+
+def stacked_digits(n, size=8, seed=0):
+    """n RGB images whose channels are three random digits (1000 classes: 100 r + 10 g + b)."""
+    images, labels = load_digits(size)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(images), size=(n, 3))
+    stacked = np.concatenate([images[picks[:, c]] for c in range(3)], axis=-1)
+    classes = labels[picks] @ np.array([100, 10, 1])
+    return stacked.astype(np.float32), classes
+
+
+def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0):
+    """Real batches for `GAN.fit`: shuffled, repeated, batched with drop_remainder and, for
+    n_critic > 1, grouped as a tuple of n_critic batches (a fresh batch per discriminator update)."""
+    dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True).repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if n_critic > 1:
+        dataset = dataset.batch(n_critic, drop_remainder=True).map(
+            lambda group: tuple(tf.unstack(group, num=n_critic)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)

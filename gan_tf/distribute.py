@@ -1,0 +1,54 @@
+"""Strategy selection and reproducibility.
+
+On a CPU-only machine, MirroredStrategy needs several devices: `split_cpu(n)` divides the physical CPU
+into n logical devices. It must run before TensorFlow initialises its devices (before the first op).
+"""
+
+import keras
+import tensorflow as tf
+
+STRATEGIES = ("one_device", "mirrored")
+
+
+def split_cpu(num_devices):
+    """Expose the CPU as `num_devices` logical devices (no-op if it already is)."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current is not None and len(current) == num_devices:
+        return
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(num_devices)]
+        )
+    except RuntimeError as err:
+        have = len(tf.config.list_logical_devices("CPU"))
+        if have >= num_devices:
+            return
+        raise RuntimeError(
+            f"need {num_devices} logical CPU devices but TensorFlow is already initialised with {have}; "
+            "call gan_tf.distribute.split_cpu() before any TensorFlow op"
+        ) from err
+
+
+def get_strategy(name="one_device", num_devices=1):
+    """`one_device` (the first GPU, else the CPU) or `mirrored` over `num_devices` devices
+    (GPUs when there are enough, else logical CPUs from `split_cpu`)."""
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "one_device":
+        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
+    if len(gpus) >= num_devices:
+        return tf.distribute.MirroredStrategy([d.name for d in gpus[:num_devices]])
+    split_cpu(num_devices)
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")[:num_devices]]
+    # Collective all-reduce between logical CPUs clashes when a process builds several strategies
+    # (instance keys are reused); reducing on one device is exact, deterministic and cheap on CPU.
+    return tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
+
+
+def set_seed(seed, deterministic=True):
+    """Seed Python, NumPy and TF (weight init), and make TF ops deterministic (bit-identical runs)."""
+    keras.utils.set_random_seed(int(seed))
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()

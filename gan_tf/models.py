@@ -1,0 +1,273 @@
+"""Keras GAN models: Goodfellow et al.'s Algorithm 1 as one `train_step`, one subclass per loss.
+
+    for each training step:
+        repeat n_critic times:                       # "k steps" of the discriminator
+            sample real x and noise z; descend the discriminator loss (+ penalties)
+        sample noise z; descend the generator loss
+
+Distribution (`tf.distribute.MirroredStrategy`): each replica averages its per-example losses over the
+*global* batch (`tf.nn.compute_average_loss`) and Keras' optimizer sums the gradients over replicas, so
+N replicas take the same step as one replica on the same global batch. Noise (and the penalty's
+epsilon) is drawn statelessly for the whole global batch from (seed, step, stream) and each replica
+takes its slice, so the draw is the same whatever the replica count, and a resumed run (optimizer
+iterations restored) draws what an uninterrupted run would.
+"""
+
+import keras
+import tensorflow as tf
+
+from gan_tf import losses, penalties
+
+
+class GAN(keras.Model):
+    """A generator / discriminator pair trained with `fit()` on a dataset of real batches.
+
+    The dataset yields either one real batch per step (reused for the n_critic discriminator updates,
+    each with fresh noise) or a tuple of n_critic real batches (a fresh batch per update, exactly
+    Algorithm 1; see `gan_tf.data.for_gan`).
+
+    Args:
+        generator, discriminator: Keras models; D returns one logit/score per example.
+        n_critic: discriminator updates per generator update.
+        seed: seed of the stateless noise.
+        r1_weight: weight of the R1 penalty 1/2||grad D(x)||^2 on real data (0 = off).
+    """
+
+    loss_name = "non_saturating"
+
+    def __init__(self, generator, discriminator, *, n_critic=1, seed=0, r1_weight=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if int(n_critic) < 1:
+            raise ValueError(f"n_critic must be >= 1, got {n_critic}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.input_shape[-1])
+        self.n_critic = int(n_critic)
+        self.seed = int(seed)
+        self.r1_weight = float(r1_weight)
+        self._d_loss_fn, self._g_loss_fn = losses.get(self.loss_name)
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        self.built = True
+
+    def metric_names(self):
+        names = ["d_loss", "g_loss", "d_real", "d_fake"]
+        return names + (["r1"] if self.r1_weight else [])
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def compile(self, d_optimizer, g_optimizer, jit_compile=False, **kwargs):
+        """Set (and build, for tf.distribute) one optimizer per network. Call inside strategy.scope()."""
+        if d_optimizer is g_optimizer:
+            raise ValueError("the discriminator and the generator need two distinct optimizer objects")
+        super().compile(jit_compile=jit_compile, **kwargs)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+
+    # -- the parts a variant changes ------------------------------------------------------------
+    def discriminator_loss(self, real_logits, fake_logits):
+        return self._d_loss_fn(real_logits, fake_logits)
+
+    def generator_loss(self, fake_logits):
+        return self._g_loss_fn(fake_logits)
+
+    def discriminator_penalties(self, real, fake, stream):
+        """{name: (weight, per-example penalty)} added to the discriminator loss."""
+        if not self.r1_weight:
+            return {}
+        return {"r1": (self.r1_weight, penalties.r1_penalty(self._critic, real))}
+
+    def after_discriminator_update(self):
+        """Runs after every discriminator update (WGAN clips the weights here)."""
+
+    def report(self, real_logits, fake_logits):
+        """Per-example values reported as d_real / d_fake (+ variant metrics)."""
+        return {"d_real": tf.sigmoid(real_logits), "d_fake": tf.sigmoid(fake_logits)}
+
+    # -- Algorithm 1 ----------------------------------------------------------------------------
+    def train_step(self, data):
+        real_batches = self._real_batches(data)
+        for stream, real in enumerate(real_batches):
+            self._discriminator_step(real, stream)
+        self._generator_step(tf.shape(real_batches[-1])[0])
+        return {m.name: m.result() for m in self.metrics}
+
+    def _discriminator_step(self, real, stream):
+        real = tf.cast(real, tf.float32)
+        fake = self.generator(self._noise(tf.shape(real)[0], stream), training=True)
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = self._critic(tf.concat([real, fake], axis=0))
+            real_logits, fake_logits = tf.split(logits, 2, axis=0)
+            d_loss = self.discriminator_loss(real_logits, fake_logits)
+            terms = self.discriminator_penalties(real, fake, stream)
+            total = d_loss + sum(weight * value for weight, value in terms.values())
+            loss = tf.nn.compute_average_loss(total)
+        grads = tape.gradient(loss, variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
+        self.after_discriminator_update()
+        real_logits, fake_logits = tf.reshape(real_logits, [-1]), tf.reshape(fake_logits, [-1])
+        self._track(d_loss=d_loss, **{k: v for k, (_, v) in terms.items()})
+        self._track(**self.report(real_logits, fake_logits))
+
+    def _generator_step(self, batch):
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(batch, self.n_critic), training=True)
+            g_loss = self.generator_loss(self._critic(fake))
+            loss = tf.nn.compute_average_loss(g_loss)
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        self._track(g_loss=g_loss)
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _critic(self, x):
+        return self.discriminator(x, training=True)
+
+    def _real_batches(self, data):
+        if isinstance(data, (tuple, list)):
+            if len(data) != self.n_critic:
+                raise ValueError(
+                    f"got a tuple of {len(data)} real batches for n_critic={self.n_critic}; "
+                    "yield one batch per step or exactly n_critic"
+                )
+            return list(data)
+        return [data] * self.n_critic
+
+    def _stateless(self, sampler, batch, stream, kind, *shape):
+        """A global-batch draw from seed (self.seed, step, stream, kind); this replica's slice."""
+        ctx = tf.distribute.get_replica_context()
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        counter = (step * (self.n_critic + 1) + stream) * 2 + kind
+        seed = tf.stack([tf.constant(self.seed, tf.int64), counter])
+        values = sampler([batch * ctx.num_replicas_in_sync, *shape], seed=seed)
+        start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * batch
+        return values[start : start + batch]
+
+    def _noise(self, batch, stream):
+        """z ~ N(0, I) for this replica's share of the global batch."""
+        return self._stateless(tf.random.stateless_normal, batch, stream, 0, self.latent_dim)
+
+    def _uniform(self, batch, stream):
+        """eps ~ U[0, 1] per example (the gradient penalty's interpolation weights)."""
+        return self._stateless(tf.random.stateless_uniform, batch, stream, 1)
+
+    def _track(self, **per_example):
+        """Update the trackers with global-batch means (identical on every replica)."""
+        ctx = tf.distribute.get_replica_context()
+        for name, values in per_example.items():
+            values = tf.cast(tf.reshape(values, [-1]), tf.float32)
+            global_batch = tf.cast(tf.size(values) * ctx.num_replicas_in_sync, tf.float32)
+            total = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.reduce_sum(values))
+            self._trackers[name].update_state(total / global_batch)
+
+
+class MinimaxGAN(GAN):
+    """The saturating minimax game: D minimises BCE (real = 1 - s, fake = 0), G minimises
+    E log(1 - D(G(z))). Provably optimal, but its gradient vanishes when D rejects G(z) early on."""
+
+    loss_name = "minimax"
+
+    def __init__(self, generator, discriminator, *, label_smoothing=0.0, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        self.label_smoothing = float(label_smoothing)
+
+    def discriminator_loss(self, real_logits, fake_logits):
+        return losses.minimax_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+
+
+class NonSaturatingGAN(MinimaxGAN):
+    """Same D; G minimises -log D(G(z)) (Goodfellow et al. 2014, section 3). The usual default."""
+
+    loss_name = "non_saturating"
+
+
+class WGAN(GAN):
+    """Wasserstein GAN (Arjovsky et al. 2017): critic loss D(G(z)) - D(x), G loss -D(G(z)), the
+    Lipschitz constraint enforced by clipping every critic weight to [-c, c] after each update."""
+
+    loss_name = "wasserstein"
+
+    def __init__(self, generator, discriminator, *, clip_value=0.01, n_critic=5, **kwargs):
+        super().__init__(generator, discriminator, n_critic=n_critic, **kwargs)
+        self.clip_value = float(clip_value)
+
+    def metric_names(self):
+        return super().metric_names() + ["wasserstein_estimate"]
+
+    def report(self, real_logits, fake_logits):
+        # E[D(x)] - E[D(G(z))] over the global batch is the mean of (real - fake) per example pair.
+        return {
+            "d_real": real_logits,
+            "d_fake": fake_logits,
+            "wasserstein_estimate": real_logits - fake_logits,
+        }
+
+    def after_discriminator_update(self):
+        if self.clip_value:
+            c = self.clip_value
+            _assign_on_every_replica(
+                self.discriminator.trainable_variables, lambda v: tf.clip_by_value(v, -c, c)
+            )
+
+
+class WGANGP(WGAN):
+    """WGAN-GP (Gulrajani et al. 2017): no clipping; + gp_weight * (||grad D(x_hat)|| - 1)^2."""
+
+    def __init__(self, generator, discriminator, *, gp_weight=10.0, n_critic=5, **kwargs):
+        super().__init__(generator, discriminator, clip_value=0.0, n_critic=n_critic, **kwargs)
+        self.gp_weight = float(gp_weight)
+
+    def metric_names(self):
+        return super().metric_names() + ["gp"]
+
+    def discriminator_penalties(self, real, fake, stream):
+        eps = self._uniform(tf.shape(real)[0], stream)
+        gp = penalties.gradient_penalty(self._critic, real, fake, epsilon=eps)
+        return {**super().discriminator_penalties(real, fake, stream), "gp": (self.gp_weight, gp)}
+
+
+class HingeGAN(GAN):
+    """Hinge loss (Lim & Ye 2017; SN-GAN): D: relu(1 - D(x)) + relu(1 + D(G(z))), G: -D(G(z))."""
+
+    loss_name = "hinge"
+
+    def report(self, real_logits, fake_logits):
+        return {"d_real": real_logits, "d_fake": fake_logits}
+
+
+class LSGAN(GAN):
+    """Least squares GAN (Mao et al. 2017): D: 1/2(D(x) - 1)^2 + 1/2 D(G(z))^2, G: 1/2(D(G(z)) - 1)^2."""
+
+    loss_name = "least_squares"
+
+    def report(self, real_logits, fake_logits):
+        return {"d_real": real_logits, "d_fake": fake_logits}
+
+
+def _assign_on_every_replica(variables, fn):
+    """variable <- fn(variable) for each variable, applied identically on every replica."""
+
+    def merge_fn(strategy, variables):
+        for variable in variables:
+            strategy.extended.update(variable.value, lambda v: v.assign(fn(v)), group=False)
+
+    tf.distribute.get_replica_context().merge_call(merge_fn, args=(variables,))
+
+
+VARIANTS = {
+    "minimax": MinimaxGAN,
+    "non_saturating": NonSaturatingGAN,
+    "wgan": WGAN,
+    "wgan_gp": WGANGP,
+    "hinge": HingeGAN,
+    "least_squares": LSGAN,
+}
+
+
+def get(name):
+    """The GAN class for a variant name; ValueError lists the valid names."""
+    if name not in VARIANTS:
+        raise ValueError(f"unknown GAN variant {name!r}; valid variants: {', '.join(VARIANTS)}")
+    return VARIANTS[name]

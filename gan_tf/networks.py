@@ -1,0 +1,93 @@
+"""Generator / discriminator builders: an MLP pair for 2D data and a DCGAN pair for images.
+
+Discriminators output one logit per example ([B, 1]) and use no batch normalisation (it couples the
+examples of a batch, which breaks the per-example gradient penalty). Image generators end in tanh:
+images live in [-1, 1].
+"""
+
+import keras
+from keras import layers
+
+from gan_tf.layers import SpectralNormalization
+
+IMAGE_SIZES = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}  # output size -> starting size before upsampling
+
+
+def _maybe_sn(layer, spectral_norm):
+    return SpectralNormalization(layer) if spectral_norm else layer
+
+
+def mlp_generator(latent_dim=2, data_dim=2, hidden=128, depth=3, batch_norm=False, name="generator"):
+    """z -> [Dense(hidden) (BN) ReLU] x depth -> Dense(data_dim)."""
+    z = keras.Input((latent_dim,), name="z")
+    h = z
+    for _ in range(depth):
+        h = layers.Dense(hidden)(h)
+        if batch_norm:
+            h = layers.BatchNormalization()(h)
+        h = layers.ReLU()(h)
+    return keras.Model(z, layers.Dense(data_dim)(h), name=name)
+
+
+def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator"):
+    """x -> [Dense(hidden) LeakyReLU(0.2)] x depth -> Dense(1) logit; optionally spectrally normed."""
+    x = keras.Input((data_dim,), name="x")
+    h = x
+    for _ in range(depth):
+        h = layers.LeakyReLU(0.2)(_maybe_sn(layers.Dense(hidden), spectral_norm)(h))
+    return keras.Model(x, _maybe_sn(layers.Dense(1), spectral_norm)(h), name=name)
+
+
+def _check_image_shape(size, channels):
+    if size not in IMAGE_SIZES:
+        raise ValueError(f"DCGAN image size must be one of {sorted(IMAGE_SIZES)}, got {size}")
+    if channels not in (1, 3):
+        raise ValueError(f"DCGAN images have 1 or 3 channels, got {channels}")
+
+
+def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generator"):
+    """DCGAN (Radford et al. 2016): Dense -> s0 x s0 x C0, then stride-2 ConvTranspose+BN+ReLU up to
+    `size`, halving the filters each time (width * 2^n_up down to width), and a 3x3 conv with tanh."""
+    _check_image_shape(size, channels)
+    start = IMAGE_SIZES[size]
+    n_up = (size // start).bit_length() - 1
+    filters = width * 2**n_up
+    z = keras.Input((latent_dim,), name="z")
+    h = layers.Dense(start * start * filters, use_bias=False)(z)
+    h = layers.ReLU()(layers.BatchNormalization()(h))
+    h = layers.Reshape((start, start, filters))(h)
+    for _ in range(n_up):
+        filters //= 2
+        h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
+        h = layers.ReLU()(layers.BatchNormalization()(h))
+    out = layers.Conv2D(channels, 3, padding="same", activation="tanh")(h)
+    return keras.Model(z, out, name=name)
+
+
+def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name="discriminator"):
+    """Stride-2 4x4 convs with LeakyReLU(0.2), doubling the filters, down to <= 4x4, then Dense(1)."""
+    _check_image_shape(size, channels)
+    x = keras.Input((size, size, channels), name="x")
+    h, filters, spatial = x, width, size
+    while spatial > 4:
+        h = _maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same"), spectral_norm)(h)
+        h = layers.LeakyReLU(0.2)(h)
+        filters, spatial = filters * 2, (spatial + 1) // 2
+    h = layers.Flatten()(h)
+    return keras.Model(x, _maybe_sn(layers.Dense(1), spectral_norm)(h), name=name)
+
+
+def mlp_pair(latent_dim=2, data_dim=2, hidden=128, g_depth=3, d_depth=2, spectral_norm=False):
+    """(generator, discriminator) for low-dimensional data."""
+    return (
+        mlp_generator(latent_dim, data_dim, hidden, g_depth),
+        mlp_discriminator(data_dim, hidden, d_depth, spectral_norm),
+    )
+
+
+def dcgan_pair(latent_dim=64, size=32, channels=3, width=64, spectral_norm=False):
+    """(generator, discriminator) for size x size x channels images in [-1, 1]."""
+    return (
+        dcgan_generator(latent_dim, size, channels, width),
+        dcgan_discriminator(size, channels, width, spectral_norm),
+    )

@@ -1,0 +1,55 @@
+"""Builders' shapes and the embedded datasets."""
+
+import numpy as np
+import pytest
+
+from gan_tf import data, networks
+from gan_tf.layers import SpectralNormalization
+
+
+@pytest.mark.parametrize("size", sorted(networks.IMAGE_SIZES))
+@pytest.mark.parametrize("channels", [1, 3])
+def test_dcgan_pair_shapes(size, channels):
+    g, d = networks.dcgan_pair(latent_dim=8, size=size, channels=channels, width=4, spectral_norm=True)
+    images = g(np.zeros((2, 8), "float32")).numpy()
+    assert images.shape == (2, size, size, channels) and np.abs(images).max() <= 1.0
+    assert d(images).shape == (2, 1)
+    assert any(isinstance(layer, SpectralNormalization) for layer in d.layers)
+
+
+def test_mlp_pair_and_bad_shapes():
+    g, d = networks.mlp_pair(latent_dim=3, spectral_norm=False)
+    assert g(np.zeros((5, 3), "float32")).shape == (5, 2) and d(np.zeros((5, 2), "float32")).shape == (5, 1)
+    assert not any(isinstance(layer, SpectralNormalization) for layer in d.layers)
+    with pytest.raises(ValueError, match="one of"):
+        networks.dcgan_pair(size=20)
+    with pytest.raises(ValueError, match="1 or 3 channels"):
+        networks.dcgan_pair(size=8, channels=2)
+
+
+@pytest.mark.parametrize("name,k,radius", [("ring8", 8, 1.0), ("grid25", 25, None)])
+def test_mixtures(name, k, radius):
+    centers = data.mixture_centers(name)
+    assert centers.shape == (k, 2) and len(np.unique(centers.round(6), axis=0)) == k
+    if radius:
+        np.testing.assert_allclose(np.linalg.norm(centers, axis=1), radius)
+    x = data.sample_mixture(name, 5000, seed=1)
+    dist = np.linalg.norm(x[:, None] - centers[None], axis=-1)
+    nearest = dist.min(axis=1)
+    assert nearest.max() < 6 * data.mixture_std(name)  # every point is near a centre
+    assert len(np.unique(dist.argmin(axis=1))) == k
+    np.testing.assert_array_equal(x, data.sample_mixture(name, 5000, seed=1))
+    with pytest.raises(ValueError, match="ring8, grid25"):
+        data.mixture_centers("spiral")
+
+
+def test_digits_and_stacked_digits():
+    images, labels = data.load_digits()
+    assert images.shape == (1797, 8, 8, 1) and images.min() == -1.0 and images.max() == 1.0
+    assert set(labels) == set(range(10))
+    assert data.load_digits(size=16)[0].shape == (1797, 16, 16, 1)
+    stacked, classes = data.stacked_digits(300, seed=0)
+    assert stacked.shape == (300, 8, 8, 3) and classes.max() < 1000
+    # Each channel is one of the digits, and the class encodes the three labels.
+    idx = np.flatnonzero(np.all(images[:, :, :, 0] == stacked[0, :, :, 0], axis=(1, 2)))
+    assert classes[0] // 100 in labels[idx]
