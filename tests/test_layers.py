@@ -23,6 +23,7 @@ def kernel_matrix(layer, kernel):
 
 
 def build(name, power_iterations=1):
+    keras.utils.set_random_seed(0)
     make, shape = LAYERS[name]
     sn = SpectralNormalization(make(), power_iterations=power_iterations)
     x = np.random.default_rng(0).normal(size=shape).astype("float32")
@@ -67,9 +68,10 @@ def test_gradient_flows_through_sigma(name):
     sigma = s[0]
     dsigma = np.outer(left[:, 0], right[0])
     want = cm / sigma - np.sum(cm * w) / sigma**2 * dsigma
-    np.testing.assert_allclose(kernel_matrix(sn.layer, got), want, rtol=1e-3, atol=1e-5)
+    scale = np.abs(want).max()
+    np.testing.assert_allclose(kernel_matrix(sn.layer, got), want, rtol=1e-3, atol=1e-4 * scale)
     # ...and it is not the gradient of a kernel normalised "in place" (sigma treated as a constant).
-    assert np.abs(kernel_matrix(sn.layer, got) - cm / sigma).max() > 1e-3
+    assert np.abs(kernel_matrix(sn.layer, got) - cm / sigma).max() > 1e-2 * scale
 
 
 @pytest.mark.parametrize("name", LAYERS)
