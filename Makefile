@@ -17,7 +17,7 @@ $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m gan_tf.quickstart --workdir runs/quickstart
+	$(BIN)/python -m pipeline.run --config=configs/grid25.py --workdir=runs/grid25 $(ARGS)
 
 # pytest exits 5 when it collects nothing (e.g. PYTEST_ARGS=-k that matches no test): report, not fail.
 test: $(STAMP)

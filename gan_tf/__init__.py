@@ -1,6 +1,6 @@
 """gan-tf: GAN training for Keras 3 / TensorFlow (losses, penalties, spectral norm, models, metrics)."""
 
-from gan_tf import distribute, layers, losses, models, networks, penalties, theory
+from gan_tf import data, distribute, layers, losses, metrics, models, networks, penalties, theory
 
-__all__ = ["distribute", "layers", "losses", "models", "networks", "penalties", "theory"]
+__all__ = ["data", "distribute", "layers", "losses", "metrics", "models", "networks", "penalties", "theory"]
 __version__ = "0.1.0"

@@ -64,9 +64,20 @@ def stacked_digits(n, size=8, seed=0):
 
 def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0):
     """Real batches for `GAN.fit`: shuffled, repeated, batched with drop_remainder and, for
-    n_critic > 1, grouped as a tuple of n_critic batches (a fresh batch per discriminator update)."""
-    dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True).repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=True)
+    n_critic > 1, grouped as a tuple of n_critic batches (a fresh batch per discriminator update).
+
+    Data epoch e is shuffled with the seed (seed, e), so the stream is a pure function of the seed:
+    `for_gan(...).skip(k)` in a new process yields exactly what an uninterrupted run sees after k steps.
+    """
+
+    def epoch(e):
+        # The seed below is explicit; drop the graph-level one so TF does not combine (or compare) it.
+        tf.compat.v1.get_default_graph().seed = None
+        return dataset.shuffle(
+            shuffle_buffer, seed=tf.constant(seed, tf.int64) * 1_000_003 + e, reshuffle_each_iteration=False
+        )
+
+    dataset = tf.data.Dataset.range(2**62).flat_map(epoch).batch(batch_size, drop_remainder=True)
     if n_critic > 1:
         dataset = dataset.batch(n_critic, drop_remainder=True).map(
             lambda group: tuple(tf.unstack(group, num=n_critic)), num_parallel_calls=tf.data.AUTOTUNE

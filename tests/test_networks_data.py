@@ -53,3 +53,19 @@ def test_digits_and_stacked_digits():
     # Each channel is one of the digits, and the class encodes the three labels.
     idx = np.flatnonzero(np.all(images[:, :, :, 0] == stacked[0, :, :, 0], axis=(1, 2)))
     assert classes[0] // 100 in labels[idx]
+
+
+def test_for_gan_stream_is_a_pure_function_of_the_seed():
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.range(10)
+    stream = [b.tolist() for b in data.for_gan(ds, 5, seed=3).take(8).as_numpy_iterator()]
+    epochs = [sorted(stream[i] + stream[i + 1]) for i in range(0, 8, 2)]
+    assert all(e == list(range(10)) for e in epochs)  # every data epoch is a permutation
+    assert len({tuple(stream[i] + stream[i + 1]) for i in range(0, 8, 2)}) > 1  # reshuffled per epoch
+    resumed = [b.tolist() for b in data.for_gan(ds, 5, seed=3).skip(5).take(3).as_numpy_iterator()]
+    assert resumed == stream[5:8]
+    other = [b.tolist() for b in data.for_gan(ds, 5, seed=4).take(8).as_numpy_iterator()]
+    assert other != stream
+    pairs = data.for_gan(ds, 2, n_critic=3, seed=3).take(1).get_single_element()
+    assert isinstance(pairs, tuple) and len(pairs) == 3 and all(p.shape == (2,) for p in pairs)

@@ -1,0 +1,65 @@
+"""Defaults shared by every config; each configs/<name>.py starts from `base()` and changes a few fields."""
+
+from ml_collections import ConfigDict
+
+
+def base():
+    c = ConfigDict()
+    c.seed = 0
+
+    c.data = ConfigDict()
+    c.data.source = "mixture"  # mixture | digits | stacked_digits | tfds | image_folder
+    c.data.name = "grid25"  # mixture name (ring8 | grid25)
+    c.data.num_examples = 100_000  # mixtures / stacked digits: how many to draw
+    c.data.image_size = 0  # images: resize to this many pixels (0 = keep)
+    c.data.channels = 0  # images: 1 or 3 (0 = keep)
+    c.data.tfds_name = ""
+    c.data.data_dir = ""  # TFDS data_dir holding the prepared dataset
+    c.data.split = "train"
+    c.data.path = ""  # image_folder: a folder of .png / .jpg files
+    c.data.shards = 4
+
+    c.model = ConfigDict()
+    c.model.arch = "mlp"  # mlp | dcgan
+    c.model.latent_dim = 2
+    c.model.hidden = 256  # mlp width
+    c.model.g_depth = 3
+    c.model.d_depth = 2
+    c.model.width = 32  # dcgan base filters
+    c.model.spectral_norm = False
+
+    c.gan = ConfigDict()
+    c.gan.loss = "non_saturating"  # minimax | non_saturating | wgan | wgan_gp | hinge | least_squares
+    c.gan.n_critic = 1
+    c.gan.label_smoothing = 0.0  # minimax / non_saturating only
+    c.gan.clip_value = 0.01  # wgan only
+    c.gan.gp_weight = 10.0  # wgan_gp only
+    c.gan.r1_weight = 0.0
+
+    c.train = ConfigDict()
+    c.train.steps = 5000
+    c.train.batch_size = 256  # global batch, split over the replicas
+    c.train.d_lr = 2e-4
+    c.train.g_lr = 2e-4
+    c.train.beta_1 = 0.5
+    c.train.beta_2 = 0.999
+    c.train.log_every = 100  # steps per progress bar / TensorBoard point
+    c.train.checkpoint_every = 1000  # multiple of log_every
+    c.train.sample_every = 1000  # multiple of log_every
+    c.train.shuffle_buffer = 10_000
+
+    c.distribution = ConfigDict()
+    c.distribution.strategy = "one_device"  # one_device | mirrored
+    c.distribution.num_devices = 1
+
+    c.eval = ConfigDict()
+    c.eval.num_samples = 2500
+    c.eval.batch_size = 500
+    c.eval.features = "none"  # none | digits_classifier | inception_v3
+    c.eval.inception_weights = ""  # local .h5/.weights.h5 file for inception_v3
+    c.eval.thresholds = ConfigDict({"modes": 0.0})  # metric -> bound; BLESSED when all hold
+    c.eval.lower_is_better = ("reverse_kl", "fid", "kid", "fid_classifier", "class_kl")
+
+    c.export = ConfigDict()
+    c.export.clip = True  # clip samples to the data's value range
+    return c

@@ -1,0 +1,1 @@
+"""The TFX-style pipeline: ingest -> train -> evaluate -> export, each stage a CLI over DIR/<stage>/."""

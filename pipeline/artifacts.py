@@ -1,0 +1,136 @@
+"""The stage contract: artifact directories with a manifest, cache keys, atomic publication.
+
+Every stage writes DIR/<stage>/manifest.json:
+    {stage, status, config_fingerprint, inputs: {upstream: fingerprint}, fingerprint, outputs, timings}
+`fingerprint` (the cache key) hashes the stage, the config sections it reads and its inputs'
+fingerprints, so a changed config or a re-run upstream stage changes the key of every stage after it.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+
+SECTIONS = {
+    "ingest": ("seed", "data"),
+    "train": ("seed", "model", "gan", "train", "distribution"),
+    "evaluate": ("seed", "eval"),
+    "export": ("export",),
+}
+UPSTREAM = {
+    "ingest": (),
+    "train": ("ingest",),
+    "evaluate": ("ingest", "train"),
+    "export": ("train", "evaluate"),
+}
+MANIFEST = "manifest.json"
+
+
+class PipelineError(Exception):
+    """A user-facing error: printed as one line, exit status 1."""
+
+
+def fingerprint(obj):
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_json(path, obj):
+    """Write JSON atomically (temp file + rename); non-finite floats become null."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(_finite(obj), f, indent=2, sort_keys=True, allow_nan=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _finite(obj):
+    if isinstance(obj, float) and not (obj == obj and abs(obj) != float("inf")):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def read_manifest(stage_dir):
+    path = os.path.join(stage_dir, MANIFEST)
+    return read_json(path) if os.path.exists(path) else None
+
+
+class Stage:
+    """One run of a stage: its key, its upstream artifacts and its manifest."""
+
+    def __init__(self, name, config, workdir):
+        self.name, self.config, self.workdir = name, config, workdir
+        self.dir = os.path.join(workdir, name)
+        sections = {
+            key: config[key].to_dict() if hasattr(config[key], "to_dict") else config[key]
+            for key in SECTIONS[name]
+        }
+        self.config_fingerprint = fingerprint(sections)
+        self.inputs = {}
+        for upstream in UPSTREAM[name]:
+            manifest = read_manifest(os.path.join(workdir, upstream))
+            if not manifest or manifest.get("status") != "done":
+                raise PipelineError(
+                    f"{name} needs the {upstream} stage's output in {workdir}/{upstream}; run it first"
+                )
+            self.inputs[upstream] = manifest["fingerprint"]
+        self.fingerprint = fingerprint([name, self.config_fingerprint, self.inputs])
+        self.started = time.time()
+
+    def input_dir(self, upstream):
+        return os.path.join(self.workdir, upstream)
+
+    def cached(self):
+        """True (and says so) when DIR/<stage> was produced by this very key."""
+        manifest = read_manifest(self.dir)
+        if manifest and manifest.get("status") == "done" and manifest.get("fingerprint") == self.fingerprint:
+            print(f"{self.name}: up to date (fingerprint {self.fingerprint}), nothing to do")
+            return True
+        return False
+
+    def manifest(self, outputs, **extra):
+        return {
+            "stage": self.name,
+            "status": "done",
+            "config_fingerprint": self.config_fingerprint,
+            "inputs": self.inputs,
+            "fingerprint": self.fingerprint,
+            "outputs": outputs,
+            "timings": {"started": self.started, "seconds": round(time.time() - self.started, 3)},
+            **extra,
+        }
+
+    def temp_dir(self):
+        """A fresh scratch directory next to DIR/<stage>, published by `publish`."""
+        os.makedirs(self.workdir, exist_ok=True)
+        return tempfile.mkdtemp(prefix=f".{self.name}.tmp-", dir=self.workdir)
+
+    def publish(self, tmp, outputs, **extra):
+        """Write the manifest into tmp, then swap tmp in for DIR/<stage> (old output removed)."""
+        write_json(os.path.join(tmp, MANIFEST), self.manifest(outputs, **extra))
+        replace_dir(tmp, self.dir)
+        print(f"{self.name}: wrote {self.dir} ({time.time() - self.started:.1f} s)")
+
+
+def replace_dir(src, dst):
+    """Move src to dst, replacing dst; dst is never seen half-written."""
+    old = None
+    if os.path.exists(dst):
+        old = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(os.path.abspath(dst)))
+        os.rename(dst, os.path.join(old, "x"))
+    os.rename(src, dst)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

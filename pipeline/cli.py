@@ -1,0 +1,100 @@
+"""Flags shared by every stage, and the wrapper that turns errors into one line and exit status 1."""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import config_flags  # noqa: E402
+
+from pipeline.artifacts import PipelineError  # noqa: E402
+
+STAGES = ("ingest", "train", "evaluate", "export")
+
+CONFIG = config_flags.DEFINE_config_file(
+    "config",
+    None,
+    "A configs/<name>.py file whose get_config() holds every hyper-parameter. Override any field "
+    "with --config.<section>.<field>=value, e.g. --config.train.steps=500 --config.gan.loss=wgan_gp.",
+    lock_config=True,
+)
+WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Artifact root: stage S reads its inputs from and writes its outputs to DIR/S/."
+)
+FORCE = flags.DEFINE_bool(
+    "force", False, "Re-run the stage(s) even when up to date; for export, also export an unblessed model."
+)
+TRACEBACK = flags.DEFINE_bool("traceback", False, "On failure, show the full Python traceback.")
+flags.mark_flags_as_required(["config", "workdir"])
+
+
+def run_stages(names, config, workdir, force=False):
+    """Run the named stages in pipeline order."""
+    from pipeline import evaluate, export, ingest, train
+
+    runners = {"ingest": ingest.run, "train": train.run, "evaluate": evaluate.run, "export": export.run}
+    unknown = [n for n in names if n not in runners]
+    if unknown:
+        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
+    _prepare_devices(config)
+    for name in STAGES:
+        if name in names:
+            runners[name](config, workdir, force=force)
+
+
+def _prepare_devices(config):
+    """A mirrored strategy on a CPU-only machine needs logical devices before TF initialises."""
+    import tensorflow as tf
+
+    from gan_tf import distribute
+
+    dist = config.distribution
+    if dist.strategy not in distribute.STRATEGIES:
+        raise PipelineError(
+            f"unknown distribution.strategy {dist.strategy!r}; valid: {', '.join(distribute.STRATEGIES)}"
+        )
+    if dist.strategy == "mirrored" and len(tf.config.list_physical_devices("GPU")) < dist.num_devices:
+        distribute.split_cpu(dist.num_devices)
+
+
+def guarded(fn):
+    """Call fn(); on error print `gan-pipeline: error: ...` (one line) and exit 1."""
+    if not flags.FLAGS["verbosity"].present:  # TF's INFO chatter only with --verbosity=0
+        logging.set_verbosity(logging.WARNING)
+    try:
+        fn()
+    except (PipelineError, ValueError, FileNotFoundError, OSError, RuntimeError) as err:
+        if TRACEBACK.value:
+            raise
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"gan-pipeline: error: {message}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("gan-pipeline: interrupted; re-run the same command to resume", file=sys.stderr)
+        sys.exit(130)
+
+
+def parse_flags(argv):
+    """absl's flag parsing, with any failure (bad --config.x.y override included) as one line."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as err:
+        message = str(err)
+    except Exception as err:  # ml_collections raises AttributeError/TypeError for bad overrides
+        text = str(err).replace("\\n", " ").replace("\\'", "").strip("'\"")
+        message = f"bad flag: {' '.join(text.split())}"
+    print(f"gan-pipeline: error: {message}\nTry --help.", file=sys.stderr)
+    sys.exit(1)
+
+
+def main_for(*stage_names):
+    """Entry point of `python -m pipeline.<stage>`."""
+    flags.adopt_module_key_flags(sys.modules[__name__])
+
+    def main(argv):
+        if len(argv) > 1:
+            raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+        guarded(lambda: run_stages(stage_names, CONFIG.value, WORKDIR.value, FORCE.value))
+
+    app.run(main, flags_parser=parse_flags)

@@ -1,0 +1,93 @@
+"""Evaluate: DIR/train + DIR/ingest -> DIR/evaluate/metrics.json and a BLESSED or NOT_BLESSED file.
+
+    python -m pipeline.evaluate --config=configs/grid25.py --workdir=runs/grid25
+
+Each metric is written with its sample count and a real-vs-real reference (the same metric on real
+data: for mixtures a real sample, for images two disjoint halves of the real set). The model is blessed
+when every threshold of config.eval.thresholds holds (<= for config.eval.lower_is_better, else >=).
+"""
+
+import os
+
+import keras
+import numpy as np
+
+from pipeline import cli, evaluators, ingest, samples
+from pipeline.artifacts import PipelineError, Stage, write_json
+from pipeline.train import GENERATOR
+
+BLESSED, NOT_BLESSED = "BLESSED", "NOT_BLESSED"
+
+
+def run(config, workdir, force=False):
+    stage = Stage("evaluate", config, workdir)
+    if not force and stage.cached():
+        return stage.dir
+    meta = ingest.dataset_info(stage.input_dir("ingest"))
+    generator = keras.models.load_model(os.path.join(stage.input_dir("train"), GENERATOR), compile=False)
+    tmp = stage.temp_dir()
+    context = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp)
+    metrics = {}
+    for evaluator in evaluators.for_data(config, meta):
+        print(f"evaluate: {evaluator.name} on {config.eval.num_samples} samples")
+        metrics.update(evaluator.run(context))
+    blessed, checks = bless(metrics, config.eval.thresholds.to_dict(), config.eval.lower_is_better)
+    report = {"metrics": metrics, "checks": checks, "blessed": blessed}
+    write_json(os.path.join(tmp, "metrics.json"), report)
+    with open(os.path.join(tmp, BLESSED if blessed else NOT_BLESSED), "w") as f:
+        f.write("\n".join(checks) + "\n")
+    _picture(context, tmp)
+    for name, m in metrics.items():
+        print(
+            f"  {name:>16} = {_fmt(m['value'])}   "
+            f"(real reference {_fmt(m.get('reference'))}, n={m['num_samples']})"
+        )
+    print(f"evaluate: {BLESSED if blessed else NOT_BLESSED}: " + "; ".join(checks))
+    stage.publish(
+        tmp,
+        outputs={"metrics": "metrics.json", "blessing": BLESSED if blessed else NOT_BLESSED},
+        blessed=blessed,
+    )
+    return stage.dir
+
+
+def bless(metrics, thresholds, lower_is_better):
+    """(all thresholds hold, one line per check)."""
+    checks, ok = [], True
+    for name, bound in sorted(thresholds.items()):
+        if name not in metrics:
+            raise PipelineError(
+                f"eval.thresholds names {name!r}, which is not computed; computed: {', '.join(metrics)}"
+            )
+        value = metrics[name]["value"]
+        lower = name in lower_is_better
+        holds = value is not None and np.isfinite(value) and (value <= bound if lower else value >= bound)
+        ok &= bool(holds)
+        checks.append(
+            f"{name} {_fmt(value)} {'<=' if lower else '>='} {bound}: {'pass' if holds else 'FAIL'}"
+        )
+    return ok, checks
+
+
+def is_blessed(evaluate_dir):
+    return os.path.exists(os.path.join(evaluate_dir, BLESSED))
+
+
+def _picture(context, out_dir):
+    """samples.png: generated samples (over real data and mode centres for 2D)."""
+    fake = context.generate(64 if len(context.meta["shape"]) > 1 else 2500)
+    if len(context.meta["shape"]) == 1:
+        real = context.real(2500)
+        png = samples.scatter_png(fake, context.meta, real=real)
+    else:
+        png = samples.grid_png(fake)
+    with open(os.path.join(out_dir, "samples.png"), "wb") as f:
+        f.write(png)
+
+
+def _fmt(value):
+    return "n/a" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+if __name__ == "__main__":
+    cli.main_for("evaluate")

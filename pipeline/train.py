@@ -1,0 +1,176 @@
+"""Train: DIR/ingest -> DIR/train/ (checkpoints, TensorBoard logs, sample PNGs, generator.keras).
+
+    python -m pipeline.train --config=configs/grid25.py --workdir=runs/grid25
+
+Work in progress lives in DIR/train.partial/ (keyed by the stage fingerprint): a stopped run resumes
+from its latest checkpoint, bit-identical to an uninterrupted one, and the finished run is published
+to DIR/train/ in one rename.
+"""
+
+import os
+import shutil
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_tf import data, distribute, models, networks
+from pipeline import cli, ingest, samples
+from pipeline.artifacts import PipelineError, Stage, read_json, write_json
+
+GENERATOR = "generator.keras"
+
+
+def run(config, workdir, force=False):
+    stage = Stage("train", config, workdir)
+    if not force and stage.cached():
+        return stage.dir
+    partial = os.path.join(workdir, "train.partial")
+    key_file = os.path.join(partial, "key.json")
+    if force or not os.path.exists(key_file) or read_json(key_file).get("fingerprint") != stage.fingerprint:
+        shutil.rmtree(partial, ignore_errors=True)
+        write_json(key_file, {"fingerprint": stage.fingerprint})
+    final_step = run_fn(config, stage.input_dir("ingest"), partial)
+    stage.publish(
+        partial,
+        outputs={
+            "generator": GENERATOR,
+            "checkpoints": "checkpoints",
+            "tensorboard": "tensorboard",
+            "samples": "samples",
+            "steps": final_step,
+        },
+    )
+    return stage.dir
+
+
+def _check(config, meta):
+    t, d = config.train, config.distribution
+    for name in ("checkpoint_every", "sample_every"):
+        if t[name] % t.log_every:
+            raise PipelineError(
+                f"train.{name} ({t[name]}) must be a multiple of train.log_every ({t.log_every})"
+            )
+    if t.steps < 1 or t.batch_size < 1:
+        raise PipelineError("train.steps and train.batch_size must be positive")
+    if d.strategy == "mirrored" and t.batch_size % d.num_devices:
+        raise PipelineError(f"train.batch_size {t.batch_size} is not divisible by {d.num_devices} replicas")
+    if config.model.arch == "mlp" and len(meta["shape"]) != 1:
+        raise PipelineError(f"model.arch=mlp needs vector data, got shape {meta['shape']}; use dcgan")
+    if config.model.arch == "dcgan" and len(meta["shape"]) != 3:
+        raise PipelineError(f"model.arch=dcgan needs images, got shape {meta['shape']}")
+
+
+def build_networks(config, meta):
+    m = config.model
+    if m.arch == "mlp":
+        return networks.mlp_pair(
+            m.latent_dim, meta["shape"][0], m.hidden, m.g_depth, m.d_depth, m.spectral_norm
+        )
+    if m.arch == "dcgan":
+        size, _, channels = meta["shape"]
+        return networks.dcgan_pair(m.latent_dim, size, channels, m.width, m.spectral_norm)
+    raise PipelineError(f"unknown model.arch {m.arch!r}; valid: mlp, dcgan")
+
+
+def build_gan(config, generator, discriminator):
+    g = config.gan
+    kwargs = {"n_critic": g.n_critic, "seed": config.seed, "r1_weight": g.r1_weight}
+    if g.loss in ("minimax", "non_saturating"):
+        kwargs["label_smoothing"] = g.label_smoothing
+    if g.loss == "wgan":
+        kwargs["clip_value"] = g.clip_value
+    if g.loss == "wgan_gp":
+        kwargs["gp_weight"] = g.gp_weight
+    try:
+        return models.get(g.loss)(generator, discriminator, **kwargs)
+    except ValueError as err:
+        raise PipelineError(f"gan.loss: {err}") from None
+
+
+def run_fn(config, ingest_dir, out_dir):
+    """The trainer (TFX's run_fn): train to config.train.steps, resuming from out_dir; returns the step."""
+    meta = ingest.dataset_info(ingest_dir)
+    _check(config, meta)
+    t = config.train
+    distribute.set_seed(config.seed)
+    strategy = distribute.get_strategy(config.distribution.strategy, config.distribution.num_devices)
+    with strategy.scope():
+        generator, discriminator = build_networks(config, meta)
+        gan = build_gan(config, generator, discriminator)
+        adam = lambda lr: keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
+        gan.compile(d_optimizer=adam(t.d_lr), g_optimizer=adam(t.g_lr))
+        checkpoint = tf.train.Checkpoint(
+            generator=generator,
+            discriminator=discriminator,
+            g_optimizer=gan.g_optimizer,
+            d_optimizer=gan.d_optimizer,
+        )
+        manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=3)
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    step = int(gan.g_optimizer.iterations.numpy())
+    print(
+        f"train: {config.gan.loss} on {meta['source']} {meta['shape']}, "
+        f"{strategy.num_replicas_in_sync} replica(s), "
+        + (f"resuming from step {step}" if step else "from scratch")
+        + f", to step {t.steps}"
+    )
+
+    real = data.for_gan(
+        ingest.read_records(ingest_dir), t.batch_size, config.gan.n_critic, t.shuffle_buffer, seed=config.seed
+    ).skip(step)  # the batches an uninterrupted run would see next
+    fixed_z = np.random.default_rng(config.seed).standard_normal((64, gan.latent_dim)).astype(np.float32)
+    writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
+    callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)
+    if step < t.steps:
+        gan.fit(
+            real,
+            initial_epoch=step // t.log_every,
+            epochs=-(-t.steps // t.log_every),
+            steps_per_epoch=t.log_every,
+            callbacks=[callback],
+            verbose=1 if sys.stdout.isatty() else 2,
+            shuffle=False,
+        )
+    step = int(gan.g_optimizer.iterations.numpy())
+    callback.save(step, final=True)
+    generator.save(os.path.join(out_dir, GENERATOR))
+    return step
+
+
+class _Publish(keras.callbacks.Callback):
+    """Every log_every steps: TensorBoard scalars; checkpoints and sample PNGs at their intervals."""
+
+    def __init__(self, manager, writer, fixed_z, meta, out_dir, config):
+        super().__init__()
+        self.manager, self.writer, self.fixed_z, self.meta = manager, writer, fixed_z, meta
+        self.out_dir, self.train = out_dir, config.train
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = int(self.model.g_optimizer.iterations.numpy())
+        with self.writer.as_default(step=step):
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(name, value)
+        if step % self.train.checkpoint_every == 0:
+            self.manager.save(checkpoint_number=step)
+        if step % self.train.sample_every == 0:
+            self.save_samples(step)
+
+    def save(self, step, final=False):
+        if self.manager.latest_checkpoint is None or not self.manager.latest_checkpoint.endswith(f"-{step}"):
+            self.manager.save(checkpoint_number=step)
+        self.save_samples(step)
+        self.writer.flush()
+
+    def save_samples(self, step):
+        fake = self.model.generator(self.fixed_z, training=False).numpy()
+        path = os.path.join(self.out_dir, "samples", f"step_{step:07d}.png")
+        png = samples.save_png(fake, self.meta, path)
+        with self.writer.as_default(step=step):
+            tf.summary.image("samples", tf.io.decode_png(png)[None])
+
+
+if __name__ == "__main__":
+    cli.main_for("train")

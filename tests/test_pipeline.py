@@ -1,0 +1,222 @@
+"""The pipeline end to end on tiny configs: artifacts, caching, blessing, export, CLI errors."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from pipeline import cli
+from pipeline.artifacts import read_json
+from tests.pipeline_helpers import LATENT, tiny
+from tests.pipeline_helpers import cli as run_cli
+
+STAGES = list(cli.STAGES)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """One full tiny run shared by the read-only tests."""
+    workdir = str(tmp_path_factory.mktemp("run"))
+    cli.run_stages(STAGES, tiny(), workdir)
+    return workdir
+
+
+def test_every_stage_leaves_its_artifacts(finished):
+    for stage in STAGES:
+        manifest = read_json(os.path.join(finished, stage, "manifest.json"))
+        assert manifest["stage"] == stage and manifest["status"] == "done" and manifest["fingerprint"]
+    meta = read_json(os.path.join(finished, "ingest", "dataset.json"))
+    assert meta["count"] == 2000 and meta["shape"] == [2] and len(meta["mean"]) == 2
+    assert len([f for f in os.listdir(os.path.join(finished, "ingest")) if f.endswith(".tfrecord")]) == 4
+    train = os.path.join(finished, "train")
+    assert os.path.exists(os.path.join(train, "generator.keras"))
+    assert tf.train.latest_checkpoint(os.path.join(train, "checkpoints")).endswith("-40")
+    assert sorted(os.listdir(os.path.join(train, "samples"))) == ["step_0000020.png", "step_0000040.png"]
+    assert any(f.startswith("events.out.tfevents") for f in os.listdir(os.path.join(train, "tensorboard")))
+    report = read_json(os.path.join(finished, "evaluate", "metrics.json"))
+    assert report["blessed"] and os.path.exists(os.path.join(finished, "evaluate", "BLESSED"))
+    modes = report["metrics"]["modes"]
+    assert modes["num_samples"] == 500 and modes["reference"] == 8  # real data covers the ring
+    assert not [d for d in os.listdir(finished) if d.startswith(".")]  # no temp dirs left behind
+
+
+def test_export_serves_samples(finished):
+    loaded = tf.saved_model.load(os.path.join(finished, "export", "1"))
+    out = loaded.signatures["serving_default"](z=tf.random.normal([5, LATENT]))
+    assert list(out) == ["samples"] and out["samples"].shape == (5, 2) and out["samples"].dtype == tf.float32
+    spec = loaded.signatures["serving_default"].structured_input_signature[1]["z"]
+    assert spec.shape.as_list() == [None, LATENT]
+
+
+def test_saved_model_cli(finished, tmp_path):
+    cli_path = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    if not os.path.exists(cli_path):
+        cli_path = shutil.which("saved_model_cli")
+    export = os.path.join(finished, "export", "1")
+    show = subprocess.run(
+        [cli_path, "show", "--dir", export, "--all"], capture_output=True, text=True, check=True
+    )
+    assert "serving_default" in show.stdout and "samples" in show.stdout and "(-1, 2)" in show.stdout
+    # TF 2.21's saved_model_cli reads --input_exprs as Python literals only (no np.random calls):
+    # feed a literal list, or an .npy file with --inputs.
+    z = np.random.default_rng(0).standard_normal((4, LATENT)).astype("float32")
+    np.save(tmp_path / "z.npy", z)
+    base = [cli_path, "run", "--dir", export, "--tag_set", "serve", "--signature_def", "serving_default"]
+    for feed in (["--input_exprs", f"z={z.tolist()}"], ["--inputs", f"z={tmp_path / 'z.npy'}"]):
+        run = subprocess.run(base + feed, capture_output=True, text=True, check=True)
+        assert "Result for output key samples" in run.stdout
+        assert run.stdout.count("[") >= 5  # four rows of samples printed
+
+
+def test_rerun_is_a_no_op_and_a_change_reruns_what_follows(tmp_path, capsys):
+    workdir = str(tmp_path)
+    cli.run_stages(STAGES, tiny(steps=20), workdir)
+    before = {s: read_json(os.path.join(workdir, s, "manifest.json")) for s in STAGES}
+    capsys.readouterr()
+    cli.run_stages(STAGES, tiny(steps=20), workdir)
+    out = capsys.readouterr().out
+    assert out.count("up to date") == 4
+    assert read_json(os.path.join(workdir, "train", "manifest.json")) == before["train"]
+
+    cli.run_stages(STAGES, tiny(steps=20, eval__num_samples=400), workdir)  # only evaluate's config
+    after = {s: read_json(os.path.join(workdir, s, "manifest.json")) for s in STAGES}
+    assert after["ingest"] == before["ingest"] and after["train"] == before["train"]
+    assert after["evaluate"]["fingerprint"] != before["evaluate"]["fingerprint"]
+    assert after["export"]["latest"] == 2 and sorted(after["export"]["versions"]) == ["1", "2"]
+
+    cli.run_stages(STAGES, tiny(steps=20, data__num_examples=1000), workdir)  # ingest and everything after
+    final = {s: read_json(os.path.join(workdir, s, "manifest.json")) for s in STAGES}
+    assert all(final[s]["fingerprint"] != after[s]["fingerprint"] for s in STAGES)
+
+
+def test_unblessed_model_is_not_exported_without_force(tmp_path):
+    workdir = str(tmp_path)
+    config = tiny(steps=20)
+    config.eval.thresholds = {"modes": 9}  # the ring has 8
+    cli.run_stages(STAGES[:3], config, workdir)
+    assert os.path.exists(os.path.join(workdir, "evaluate", "NOT_BLESSED"))
+    with pytest.raises(cli.PipelineError, match="did not bless"):
+        cli.run_stages(["export"], config, workdir)
+    assert not os.path.exists(os.path.join(workdir, "export", "1"))
+    cli.run_stages(["export"], config, workdir, force=True)
+    assert read_json(os.path.join(workdir, "export", "manifest.json"))["versions"]["1"]["blessed"] is False
+
+
+def test_mirrored_training_in_the_pipeline(tmp_path):
+    workdir = str(tmp_path)
+    config = tiny(steps=20)
+    config.distribution.strategy, config.distribution.num_devices = "mirrored", 2
+    cli.run_stages(["ingest", "train"], config, workdir)
+    assert read_json(os.path.join(workdir, "train", "manifest.json"))["outputs"]["steps"] == 20
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("gan__loss", "vanilla", "valid variants"),
+        ("train__checkpoint_every", 30, "multiple of train.log_every"),
+        ("model__arch", "dcgan", "needs images"),
+        ("data__name", "spiral", "ring8, grid25"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path, field, value, message):
+    with pytest.raises(cli.PipelineError, match=message):
+        cli.run_stages(["ingest", "train"], tiny(**{field: value}), str(tmp_path))
+    assert not os.path.exists(os.path.join(tmp_path, "train"))
+
+
+def test_stages_alone_from_the_command_line(tmp_path):
+    workdir = str(tmp_path)
+    out = run_cli("pipeline.train", workdir)
+    assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith(
+        "gan-pipeline: error: train needs"
+    )
+    assert "Traceback" not in out.stderr
+    for stage in STAGES:
+        run_cli(f"pipeline.{stage}", workdir, steps=20, check=True)
+    assert os.path.isdir(os.path.join(workdir, "export", "1"))
+    again = run_cli("pipeline.run", workdir, steps=20, check=True)
+    assert again.stdout.count("up to date") == 4
+
+
+def test_cli_help_and_usage_errors(tmp_path):
+    helptext = run_cli("pipeline.run", tmp_path, "--help").stdout
+    for flag in ("--config", "--workdir", "--stages", "--[no]force", "--[no]traceback"):
+        assert flag in helptext
+    bad = run_cli("pipeline.run", tmp_path, "--config.train.stepz=3")
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert not os.path.exists(os.path.join(tmp_path, "ingest"))
+    stage = run_cli("pipeline.run", tmp_path, "--stages=ingest,deploy")
+    assert stage.returncode == 1 and "unknown stage(s) deploy" in stage.stderr
+
+
+def test_resume_after_a_stopped_train_equals_an_uninterrupted_one(tmp_path):
+    flags = ["--stages=ingest,train", "--config.train.checkpoint_every=20", "--config.train.log_every=20"]
+    straight = str(tmp_path / "straight")
+    run_cli("pipeline.run", straight, *flags, steps=400, check=True)
+
+    stopped = str(tmp_path / "stopped")
+    run_cli("pipeline.run", stopped, "--stages=ingest", steps=400, check=True)
+    ckpt_dir = os.path.join(stopped, "train.partial", "checkpoints")
+    proc = _popen_train(stopped, flags, steps=400)
+    try:
+        _wait_for(
+            lambda: os.path.exists(ckpt_dir) and tf.train.latest_checkpoint(ckpt_dir), proc, timeout=120
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not os.path.exists(os.path.join(stopped, "train"))  # nothing published by the stopped run
+    resumed = run_cli("pipeline.run", stopped, *flags, steps=400, check=True)
+    assert "resuming from step" in resumed.stdout
+
+    def weights(workdir):
+        import keras
+
+        model = keras.models.load_model(os.path.join(workdir, "train", "generator.keras"), compile=False)
+        return [w.numpy() for w in model.weights]
+
+    for a, b in zip(weights(straight), weights(stopped), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _popen_train(workdir, flags, steps):
+    from tests.pipeline_helpers import ROOT, TINY_FLAGS
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline.run",
+        "--config=configs/grid25.py",
+        f"--workdir={workdir}",
+        *TINY_FLAGS,
+        f"--config.train.steps={steps}",
+        *flags,
+    ]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(condition, proc, timeout):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            raise AssertionError("train finished before it could be stopped; raise train.steps")
+        time.sleep(0.05)
+    raise AssertionError("no checkpoint appeared")
+
+
+def test_manifest_is_json_with_timings(finished):
+    manifest = json.load(open(os.path.join(finished, "train", "manifest.json")))
+    assert manifest["timings"]["seconds"] > 0 and manifest["inputs"] == {
+        "ingest": read_json(os.path.join(finished, "ingest", "manifest.json"))["fingerprint"]
+    }
