@@ -57,6 +57,9 @@ def base():
     c.eval.batch_size = 500
     c.eval.features = "none"  # none | digits_classifier | inception_v3
     c.eval.inception_weights = ""  # local .h5/.weights.h5 file for inception_v3
+    c.eval.max_kept = 5000  # features kept for KID / precision-recall (FID streams all samples)
+    c.eval.kid_subsets = 100
+    c.eval.kid_subset_size = 1000
     c.eval.thresholds = ConfigDict({"modes": 0.0})  # metric -> bound; BLESSED when all hold
     c.eval.lower_is_better = ("reverse_kl", "fid", "kid", "fid_classifier", "class_kl")
 

@@ -28,7 +28,7 @@ def run(config, workdir, force=False):
     tmp = stage.temp_dir()
     context = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp)
     metrics = {}
-    for evaluator in evaluators.for_data(config, meta):
+    for evaluator in evaluators.for_data(config, meta, workdir):
         print(f"evaluate: {evaluator.name} on {config.eval.num_samples} samples")
         metrics.update(evaluator.run(context))
     blessed, checks = bless(metrics, config.eval.thresholds.to_dict(), config.eval.lower_is_better)

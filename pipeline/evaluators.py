@@ -3,11 +3,16 @@
 Each has a `name` and `run(context)` -> {metric: {"value", "num_samples", "reference"}}.
 """
 
+import os
+
+import keras
 import numpy as np
 import tensorflow as tf
 
 from gan_tf import metrics
+from gan_tf.metrics import features as extractors
 from pipeline import ingest
+from pipeline.artifacts import PipelineError, fingerprint, read_manifest, replace_dir, write_json
 
 
 class Context:
@@ -33,6 +38,12 @@ class Context:
 
     def generate(self, n):
         return np.concatenate(list(self.generate_batches(n)))
+
+    def real_batches(self, n, offset=0):
+        """Real examples [offset, offset + n) of a seeded shuffle of the ingested set, in batches."""
+        ds = ingest.read_records(self.ingest_dir)
+        ds = ds.shuffle(self.meta["count"], seed=self.config.seed, reshuffle_each_iteration=False)
+        yield from ds.skip(offset).take(n).batch(self.config.eval.batch_size).as_numpy_iterator()
 
     def real(self, n, offset=0, with_labels=False):
         """n real examples starting at `offset` of a seeded shuffle of the ingested set."""
@@ -61,8 +72,143 @@ class ModeCoverage:
         return {k: _entry(fake[k], n, real[k]) for k in fake}
 
 
-def for_data(config, meta):
-    """The evaluators that apply to this dataset."""
+class _Accumulator:
+    """Streams extractor outputs: FID moments of every batch, the first `keep` rows kept for KID/PR."""
+
+    def __init__(self, keep):
+        self.keep, self.stats, self.kept, self.probs, self.classes, self.n = keep, None, [], [], [], 0
+
+    def add(self, out):
+        feats = out["features"]
+        self.stats = self.stats or metrics.FeatureStats(feats.shape[1])
+        self.stats.update(feats)
+        room = self.keep - sum(len(k) for k in self.kept)
+        if room > 0:
+            self.kept.append(feats[:room])
+        if "probs" in out:
+            self.probs.append(_joint(out["probs"]))
+            self.classes.append(out["classes"])
+            self.num_classes = out["num_classes"]
+        self.n += len(feats)
+        return self
+
+
+def _joint(probs):
+    """p(class) of C independent digits: the outer product of the per-channel probabilities."""
+    joint = probs[:, 0]
+    for c in range(1, probs.shape[1]):
+        joint = (joint[:, :, None] * probs[:, c, None, :]).reshape(len(probs), -1)
+    return joint
+
+
+class ImageMetrics:
+    """FID (streamed), KID, precision/recall/density/coverage in the extractor's feature space; with
+    the digits classifier also the Inception Score, the modes hit and KL(class histogram || uniform).
+
+    Generated samples are compared with one half of the (shuffled) real set; the reference line
+    compares the other half with it, so it shows what a perfect generator would score."""
+
+    name = "image_metrics"
+
+    def __init__(self, extractor):
+        self.extractor = extractor
+
+    def _collect(self, batches, keep):
+        acc = _Accumulator(keep)
+        for batch in batches:
+            acc.add(self.extractor(batch))
+        return acc
+
+    def run(self, ctx):
+        cfg = ctx.config.eval
+        half = ctx.meta["count"] // 2
+        if half < 2:
+            raise PipelineError(f"image metrics need at least 4 real examples, got {ctx.meta['count']}")
+        real = self._collect(ctx.real_batches(min(half, cfg.num_samples)), cfg.max_kept)
+        other = self._collect(ctx.real_batches(min(half, cfg.num_samples), offset=half), cfg.max_kept)
+        fake = self._collect(ctx.generate_batches(cfg.num_samples), cfg.max_kept)
+        values = {}
+        for tag, acc in (("fake", fake), ("reference", other)):
+            values[tag] = self._compare(real, acc, cfg)
+        return {
+            name: {
+                "value": value,
+                "num_samples": fake.n,
+                "reference": values["reference"][name],
+                "reference_num_samples": other.n,
+                "real_num_samples": real.n,
+                "features": self.extractor.name,
+            }
+            for name, value in values["fake"].items()
+        }
+
+    def _compare(self, real, acc, cfg):
+        out = {
+            "fid": metrics.frechet_distance_from_moments(
+                real.stats.mean, real.stats.cov, acc.stats.mean, acc.stats.cov
+            )
+        }
+        real_kept, kept = np.concatenate(real.kept), np.concatenate(acc.kept)
+        out["kid"], out["kid_std"] = metrics.kernel_inception_distance(
+            real_kept, kept, subsets=cfg.kid_subsets, subset_size=cfg.kid_subset_size, seed=0
+        )
+        out.update(metrics.precision_recall(real_kept, kept, k=3))
+        if acc.probs:
+            probs = np.concatenate(acc.probs)
+            out["inception_score"], out["inception_score_std"] = metrics.inception_score(
+                probs, splits=min(10, len(probs))
+            )
+            out["modes"], out["class_kl"] = metrics.class_coverage(
+                np.concatenate(acc.classes), acc.num_classes
+            )
+        return out
+
+
+def digits_classifier(workdir, size, seed):
+    """The digits classifier for `size` px, trained once and cached in DIR/classifier_<size>/."""
+    directory = os.path.join(workdir, f"classifier_{size}")
+    key = fingerprint(["digits_classifier", 1, size, seed])
+    manifest = read_manifest(directory)
+    if not manifest or manifest.get("fingerprint") != key:
+        print(f"evaluate: training the digits classifier at {size} px (cached in {directory})")
+        model, accuracy = extractors.train_digits_classifier(size, seed)
+        if accuracy < 0.97:
+            raise PipelineError(
+                f"the digits classifier reached only {accuracy:.3f} held-out accuracy (< 0.97)"
+            )
+        tmp = directory + ".tmp"
+        os.makedirs(tmp, exist_ok=True)
+        model.save(os.path.join(tmp, "classifier.keras"))
+        write_json(
+            os.path.join(tmp, "manifest.json"),
+            {
+                "stage": "classifier",
+                "status": "done",
+                "fingerprint": key,
+                "outputs": {"model": "classifier.keras"},
+                "held_out_accuracy": accuracy,
+            },
+        )
+        replace_dir(tmp, directory)
+    return keras.models.load_model(os.path.join(directory, "classifier.keras"))
+
+
+def for_data(config, meta, workdir):
+    """The evaluators that apply to this dataset and config."""
     if meta.get("centers"):
         return [ModeCoverage()]
-    return []
+    features = config.eval.features
+    if features == "none":
+        return []
+    if features == "inception_v3":
+        try:
+            return [ImageMetrics(extractors.InceptionFeatures(config.eval.inception_weights))]
+        except FileNotFoundError as err:
+            raise PipelineError(str(err)) from None
+    if features == "digits_classifier":
+        size = meta["shape"][0]
+        if meta["shape"][0] != meta["shape"][1] or size not in (8, 16, 28, 32, 64):
+            raise PipelineError(f"the digits classifier needs square 8-64 px images, got {meta['shape']}")
+        model = digits_classifier(workdir, size, config.seed)
+        return [ImageMetrics(extractors.DigitsClassifier(model))]
+    raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

@@ -1,5 +1,19 @@
-"""Evaluation metrics for generative models."""
+"""Evaluation metrics for generative models (numpy/scipy/scikit-learn, float64)."""
 
+from gan_tf.metrics.frechet import FeatureStats, frechet_distance, frechet_distance_from_moments
+from gan_tf.metrics.kernel import kernel_inception_distance, polynomial_mmd2
+from gan_tf.metrics.manifold import precision_recall
 from gan_tf.metrics.mixture import mode_coverage
+from gan_tf.metrics.scores import class_coverage, inception_score
 
-__all__ = ["mode_coverage"]
+__all__ = [
+    "FeatureStats",
+    "class_coverage",
+    "frechet_distance",
+    "frechet_distance_from_moments",
+    "inception_score",
+    "kernel_inception_distance",
+    "mode_coverage",
+    "polynomial_mmd2",
+    "precision_recall",
+]

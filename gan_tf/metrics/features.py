@@ -1,0 +1,111 @@
+"""Feature extractors for FID / KID / precision-recall, on images in [-1, 1] (NHWC).
+
+- `InceptionFeatures`: Keras InceptionV3 pool features (2048-d) at 299x299, weights from a local file.
+  Resizing filter: bilinear without antialiasing (tf.image.resize), as TF-GAN's FID did; clean-fid
+  uses PIL bicubic, and the filter changes FID measurably, so compare numbers made with one filter.
+  Keras' ImageNet InceptionV3 is not the "pt_inception-2015-12-05" graph of the papers: FIDs from it
+  rank models but are not comparable to published tables.
+- `DigitsClassifier`: a small CNN on scikit-learn's digits; features, class probabilities and labels
+  per channel (stacked digits: 3 channels -> 1000 classes).
+"""
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_tf import data
+
+INCEPTION_WEIGHTS_HINT = (
+    "get Keras' InceptionV3 no-top weights (inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) "
+    'on a machine with network, e.g. `python -c "import keras; keras.applications.InceptionV3('
+    "include_top=False, weights='imagenet')\"` leaves it in ~/.keras/models/, copy it here and pass "
+    "--config.eval.inception_weights=PATH"
+)
+
+
+class InceptionFeatures:
+    """2048-d average-pool features of InceptionV3 (`random_weights=True` only to test plumbing)."""
+
+    name = "inception_v3"
+    size = 299
+
+    def __init__(self, weights_path="", random_weights=False, batch_size=50):
+        if not random_weights and not (weights_path and os.path.isfile(weights_path)):
+            raise FileNotFoundError(
+                f"InceptionV3 weights file {weights_path!r} not found: {INCEPTION_WEIGHTS_HINT}"
+            )
+        self.model = keras.applications.InceptionV3(
+            include_top=False, weights=None, pooling="avg", input_shape=(self.size, self.size, 3)
+        )
+        if not random_weights:
+            self.model.load_weights(weights_path)
+        self.batch_size = batch_size
+
+    def __call__(self, images):
+        images = tf.convert_to_tensor(images, tf.float32)
+        if images.shape[-1] == 1:
+            images = tf.repeat(images, 3, axis=-1)
+        out = []
+        for start in range(0, len(images), self.batch_size):
+            batch = tf.image.resize(
+                images[start : start + self.batch_size], (self.size, self.size), "bilinear"
+            )
+            out.append(self.model(batch, training=False).numpy())
+        return {"features": np.concatenate(out).astype(np.float64)}
+
+
+def build_digits_classifier(size):
+    x = keras.Input((size, size, 1))
+    h = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    h = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = keras.layers.Conv2D(64, 3, strides=2 if size > 8 else 1, padding="same", activation="relu")(h)
+    h = keras.layers.Dense(64, activation="relu", name="features")(keras.layers.GlobalAveragePooling2D()(h))
+    return keras.Model(x, keras.layers.Dense(10, name="logits")(h), name="digits_classifier")
+
+
+def train_digits_classifier(size=8, seed=0, epochs=60):
+    """A CNN on 80 % of scikit-learn's digits at `size` px; returns (model, held-out accuracy)."""
+    images, labels = data.load_digits(size)
+    order = np.random.default_rng(seed).permutation(len(images))
+    split = int(0.8 * len(images))
+    train, test = order[:split], order[split:]
+    keras.utils.set_random_seed(seed)
+    model = build_digits_classifier(size)
+    model.compile(
+        keras.optimizers.Adam(2e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    model.fit(images[train], labels[train], batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+    accuracy = float(np.mean(model.predict(images[test], verbose=0).argmax(-1) == labels[test]))
+    return model, accuracy
+
+
+class DigitsClassifier:
+    """Per-channel digit features (64-d each, concatenated), probabilities and labels.
+
+    A C-channel image gets C digit labels, combined into one class in base 10 (1000 for C = 3).
+    """
+
+    name = "digits_classifier"
+
+    def __init__(self, model):
+        self.model = model
+        self.features_model = keras.Model(model.input, [model.get_layer("features").output, model.output])
+
+    def __call__(self, images):
+        images = np.asarray(images, np.float32)
+        n, channels = len(images), images.shape[-1]
+        per_channel = np.moveaxis(images, -1, 1).reshape(n * channels, *images.shape[1:3], 1)
+        features, logits = self.features_model.predict(per_channel, batch_size=512, verbose=0)
+        probs = tf.nn.softmax(logits).numpy().reshape(n, channels, 10)
+        digits = probs.argmax(-1)
+        classes = digits @ (10 ** np.arange(channels - 1, -1, -1))
+        return {
+            "features": features.reshape(n, -1).astype(np.float64),
+            "probs": probs,
+            "classes": classes,
+            "num_classes": 10**channels,
+        }

@@ -1,0 +1,155 @@
+"""Metrics against direct computations, closed forms and hand-worked cases."""
+
+import numpy as np
+import pytest
+from scipy import linalg
+
+from gan_tf import data, metrics
+
+RNG = np.random.default_rng(0)
+
+
+def direct_fid(a, b):
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean = linalg.sqrtm(s1 @ s2).real
+    return np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * covmean)
+
+
+def random_spd(d):
+    m = RNG.normal(size=(d, d))
+    return m @ m.T / d + 0.1 * np.eye(d)
+
+
+def test_fid_matches_a_direct_scipy_computation():
+    a, b = RNG.normal(size=(300, 16)), RNG.normal(0.3, 1.2, size=(250, 16)) @ RNG.normal(size=(16, 16))
+    assert metrics.frechet_distance(a, b) == pytest.approx(direct_fid(a, b), rel=1e-6)
+
+
+def test_fid_of_a_set_with_itself_is_zero():
+    a = RNG.normal(size=(200, 8)) @ RNG.normal(size=(8, 8))
+    assert abs(metrics.frechet_distance(a, a)) < 1e-6 * np.trace(np.cov(a, rowvar=False))
+
+
+def test_fid_between_gaussians_matches_the_closed_form():
+    # Tr((S1 S2)^1/2) = Tr((S1^1/2 S2 S1^1/2)^1/2): computed here through eigendecompositions.
+    d = 6
+    mu1, mu2, s1, s2 = RNG.normal(size=d), RNG.normal(size=d), random_spd(d), random_spd(d)
+
+    def psd_sqrt(m):
+        w, v = np.linalg.eigh(m)
+        return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+    r = psd_sqrt(s1)
+    want = np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * np.trace(psd_sqrt(r @ s2 @ r))
+    assert metrics.frechet_distance_from_moments(mu1, s1, mu2, s2) == pytest.approx(want, rel=1e-8)
+    # 1-D: (mu1 - mu2)^2 + (sigma1 - sigma2)^2
+    assert metrics.frechet_distance_from_moments(1.0, [[4.0]], 3.0, [[9.0]]) == pytest.approx(4 + 1)
+    # ...and sampled Gaussians approach it.
+    x = RNG.multivariate_normal(mu1, s1, size=200_000)
+    y = RNG.multivariate_normal(mu2, s2, size=200_000)
+    assert metrics.frechet_distance(x, y) == pytest.approx(want, rel=0.02)
+
+
+def test_fid_eps_retry_on_singular_covariances():
+    a = np.zeros((50, 4))
+    a[:, 0] = RNG.normal(size=50)  # rank-1 covariances
+    b = np.zeros((50, 4))
+    b[:, 1] = RNG.normal(size=50)
+    assert np.isfinite(metrics.frechet_distance(a, b))
+
+
+def test_feature_stats_stream_equals_batch():
+    a = RNG.normal(size=(1000, 5))
+    stats = metrics.FeatureStats(5)
+    for chunk in np.array_split(a, 7):
+        stats.update(chunk)
+    np.testing.assert_allclose(stats.mean, a.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(stats.cov, np.cov(a, rowvar=False), rtol=1e-9, atol=1e-12)
+
+
+def test_kid_mmd_matches_a_double_loop():
+    x, y = RNG.normal(size=(6, 3)), RNG.normal(1.0, size=(5, 3))
+    k = lambda u, v: (u @ v / 3 + 1) ** 3
+    xx = sum(k(x[i], x[j]) for i in range(6) for j in range(6) if i != j) / (6 * 5)
+    yy = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / (5 * 4)
+    xy = sum(k(x[i], y[j]) for i in range(6) for j in range(5)) / (6 * 5)
+    assert metrics.polynomial_mmd2(x, y) == pytest.approx(xx + yy - 2 * xy, rel=1e-10)
+    # A subset as large as both sets is the whole sets (in some order): the same estimate every time.
+    y6 = np.vstack([y, RNG.normal(size=(1, 3))])
+    mean, std = metrics.kernel_inception_distance(x, y6, subsets=3, subset_size=100)
+    assert mean == pytest.approx(metrics.polynomial_mmd2(x, y6), rel=1e-10) and std < 1e-12
+
+
+def test_kid_is_unbiased_on_identical_distributions():
+    values = [
+        metrics.polynomial_mmd2(RNG.normal(size=(100, 8)), RNG.normal(size=(100, 8))) for _ in range(40)
+    ]
+    assert min(values) < 0 < max(values)  # unbiased: scatters around 0, negative values included
+    assert abs(np.mean(values)) < 3 * np.std(values) / np.sqrt(len(values))
+    far_mean, far_std = metrics.kernel_inception_distance(
+        RNG.normal(size=(300, 8)), RNG.normal(2.0, size=(300, 8)), subsets=10, subset_size=100
+    )
+    assert far_mean > 10 * far_std > 0
+
+
+def test_inception_score_by_hand():
+    p = np.array([[0.9, 0.1], [0.2, 0.8]])
+    marginal = [0.55, 0.45]
+    kl0 = 0.9 * np.log(0.9 / marginal[0]) + 0.1 * np.log(0.1 / marginal[1])
+    kl1 = 0.2 * np.log(0.2 / marginal[0]) + 0.8 * np.log(0.8 / marginal[1])
+    assert metrics.inception_score(p, splits=1)[0] == pytest.approx(np.exp((kl0 + kl1) / 2), rel=1e-9)
+    one_hot = np.eye(10)[np.arange(1000) % 10]
+    assert metrics.inception_score(one_hot, splits=10) == pytest.approx((10.0, 0.0), abs=1e-6)
+    assert metrics.inception_score(np.full((100, 10), 0.1), splits=10)[0] == pytest.approx(1.0)
+
+
+def test_precision_recall_hand_worked_1d():
+    real, fake = np.array([[0.0], [1.0], [2.0], [10.0]]), np.array([[0.5], [5.0], [20.0]])
+    # k=1 radii: real 1, 1, 1, 8; fake 4.5, 4.5, 15.
+    got = metrics.precision_recall(real, fake, k=1)
+    assert got == pytest.approx({"precision": 2 / 3, "recall": 1.0, "density": 1.0, "coverage": 3 / 4})
+
+
+def test_precision_recall_identical_and_far_sets():
+    a = RNG.normal(size=(400, 5))
+    same = metrics.precision_recall(a, a.copy())
+    assert same["precision"] == same["recall"] == same["coverage"] == 1.0
+    far = metrics.precision_recall(a, a + 100.0)
+    assert far == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
+
+
+def test_mode_coverage_hand_placed_points():
+    centers, std = data.mixture_centers("ring8"), 0.01
+    points = np.array(
+        [
+            centers[0],
+            centers[0],
+            centers[0],
+            centers[1] + [2 * std, 0],  # within 3 sigma: high quality
+            centers[2] + [4 * std, 0],  # outside 3 sigma
+            [0.0, 0.0],  # far from every mode
+        ]
+    )
+    got = metrics.mode_coverage(points, centers, std)
+    want_kl = 0.75 * np.log(0.75 * 8) + 0.25 * np.log(0.25 * 8)
+    assert got == pytest.approx({"modes": 2, "high_quality": 4 / 6, "reverse_kl": want_kl})
+    assert metrics.mode_coverage(np.array([[9.0, 9.0]]), centers, std)["reverse_kl"] == np.inf
+
+
+@pytest.mark.parametrize("name", data.MIXTURES)
+def test_mode_coverage_of_the_true_mixture(name):
+    n = 2500
+    samples = data.sample_mixture(name, n, seed=5)
+    got = metrics.mode_coverage(samples, data.mixture_centers(name), data.mixture_std(name))
+    # ||(x - mu)/sigma||^2 of a true 2D sample is chi-square(2): P(< 3^2) = 1 - exp(-4.5) = 0.9889.
+    expected_hq = 1 - np.exp(-4.5)
+    assert got["modes"] == len(data.mixture_centers(name))
+    assert abs(got["high_quality"] - expected_hq) < 3 * np.sqrt(expected_hq * (1 - expected_hq) / n)
+    assert got["reverse_kl"] < 0.02  # multinomial noise alone: about (K - 1) / (2n)
+
+
+def test_class_coverage():
+    assert metrics.class_coverage([0, 1, 2, 3] * 5, 4) == (4, pytest.approx(0.0))
+    modes, kl = metrics.class_coverage([7] * 10, 1000)
+    assert modes == 1 and kl == pytest.approx(np.log(1000))
