@@ -64,5 +64,5 @@ def base():
     c.eval.lower_is_better = ("reverse_kl", "fid", "kid", "fid_classifier", "class_kl")
 
     c.export = ConfigDict()
-    c.export.clip = True  # clip samples to the data's value range
+    c.export.clip = True  # images: clip served samples to the pixel range
     return c

@@ -41,6 +41,22 @@ def run_stages(names, config, workdir, force=False):
     for name in STAGES:
         if name in names:
             runners[name](config, workdir, force=force)
+    _summary(workdir)
+
+
+def _summary(workdir):
+    """Where to look, for the stages that have output."""
+    import os
+
+    places = [
+        ("metrics", os.path.join(workdir, "evaluate", "metrics.json")),
+        ("samples", os.path.join(workdir, "train", "samples")),
+        ("tensorboard", os.path.join(workdir, "train", "tensorboard")),
+        ("exported model", os.path.join(workdir, "export")),
+    ]
+    found = [f"  {name:<15} {path}" for name, path in places if os.path.exists(path)]
+    if found:
+        print("results:\n" + "\n".join(found))
 
 
 def _prepare_devices(config):

@@ -54,12 +54,13 @@ def run(config, workdir, force=False):
 
 
 def write_saved_model(generator, meta, path, clip=True):
-    """SavedModel with serving_default: z [None, latent] -> samples in meta['source_range']."""
-    low, high = meta["value_range"]
+    """SavedModel with serving_default: z [None, latent] -> samples in meta['source_range'] (images
+    mapped from [-1, 1] and, with `clip`, clipped to it)."""
+    images = len(meta["shape"]) == 3
+    low, high = (-1.0, 1.0) if images else meta["value_range"]  # images are trained in [-1, 1]
     src_low, src_high = meta["source_range"]
-    if len(meta["shape"]) == 3:  # images are trained in [-1, 1] whatever the observed extremes
-        low, high = -1.0, 1.0
     scale = (src_high - src_low) / (high - low) if high > low else 1.0
+    clip = clip and images  # pixel ranges are hard limits; a mixture's observed extremes are not
     latent_dim = int(generator.input_shape[-1])
 
     def serve(z):
