@@ -66,3 +66,18 @@ def base():
     c.export = ConfigDict()
     c.export.clip = True  # images: clip served samples to the pixel range
     return c
+
+
+def images():
+    """`base()` set up for images: DCGAN, non-saturating loss, batch 64, digits-classifier-free eval."""
+    c = base()
+    c.model.arch = "dcgan"
+    c.model.latent_dim = 64
+    c.model.width = 32
+    c.gan.loss = "non_saturating"
+    c.train.batch_size = 64
+    c.train.checkpoint_every = 1000
+    c.train.sample_every = 1000
+    c.eval.num_samples = 5000
+    c.eval.thresholds = {}
+    return c
