@@ -66,7 +66,7 @@ class ModeCoverage:
 
     def run(self, ctx):
         n = ctx.config.eval.num_samples
-        centers, std = np.asarray(ctx.meta["centers"]), ctx.meta["std"]
+        centers, std = np.asarray(ctx.meta["centers"]), ctx.meta["mode_std"]
         fake = metrics.mode_coverage(ctx.generate(n), centers, std)
         real = metrics.mode_coverage(ctx.real(min(n, ctx.meta["count"])), centers, std)
         return {k: _entry(fake[k], n, real[k]) for k in fake}
@@ -164,8 +164,8 @@ class ImageMetrics:
         return out
 
 
-def digits_classifier(workdir, size, seed):
-    """The digits classifier for `size` px, trained once and cached in DIR/classifier_<size>/."""
+def digits_classifier(workdir, seed, size=8):
+    """The digits classifier (at scikit-learn's 8 px), trained once and cached in DIR/classifier_<size>/."""
     directory = os.path.join(workdir, f"classifier_{size}")
     key = fingerprint(["digits_classifier", 1, size, seed])
     manifest = read_manifest(directory)
@@ -206,9 +206,10 @@ def for_data(config, meta, workdir):
         except FileNotFoundError as err:
             raise PipelineError(str(err)) from None
     if features == "digits_classifier":
-        size = meta["shape"][0]
-        if meta["shape"][0] != meta["shape"][1] or size not in (8, 16, 28, 32, 64):
-            raise PipelineError(f"the digits classifier needs square 8-64 px images, got {meta['shape']}")
-        model = digits_classifier(workdir, size, config.seed)
+        if meta["shape"][0] != meta["shape"][1] or meta["shape"][0] < 8:
+            raise PipelineError(
+                f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
+            )
+        model = digits_classifier(workdir, config.seed)
         return [ImageMetrics(extractors.DigitsClassifier(model))]
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

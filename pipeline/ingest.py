@@ -31,7 +31,7 @@ def run(config, workdir, force=False):
         files.append(name)
     axes = tuple(range(x.ndim - 1))
     meta = {
-        **info,
+        **info,  # mixtures: "centers" and "mode_std" (per-mode sigma), distinct from the data's "std"
         "shape": list(x.shape[1:]),
         "dtype": "float32",
         "count": int(len(x)),

@@ -36,7 +36,12 @@ def _mixture(cfg, seed):
     except ValueError as err:
         raise PipelineError(str(err)) from None
     x = data.sample_mixture(cfg.name, cfg.num_examples, seed=seed)
-    info = {"source": f"mixture:{cfg.name}", "centers": centers.tolist(), "std": std, "source_range": None}
+    info = {
+        "source": f"mixture:{cfg.name}",
+        "centers": centers.tolist(),
+        "mode_std": std,
+        "source_range": None,
+    }
     return x, None, info
 
 
