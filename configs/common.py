@@ -43,10 +43,13 @@ def base():
     c.train.g_lr = 2e-4
     c.train.beta_1 = 0.5
     c.train.beta_2 = 0.999
+    c.train.lr_schedule = "constant"  # constant | linear (decays to 0 at train.steps)
     c.train.log_every = 100  # steps per progress bar / TensorBoard point
     c.train.checkpoint_every = 1000  # multiple of log_every
     c.train.sample_every = 1000  # multiple of log_every
     c.train.shuffle_buffer = 10_000
+    c.train.cache_bytes = 2 * 1024**3  # keep the parsed data in memory when it is at most this big
+    c.train.steps_per_execution = 1  # steps per tf.function call (must divide log_every)
 
     c.distribution = ConfigDict()
     c.distribution.strategy = "one_device"  # one_device | mirrored

@@ -35,11 +35,11 @@ def get_strategy(name="one_device", num_devices=1):
     (GPUs when there are enough, else logical CPUs from `split_cpu`)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
-    gpus = tf.config.list_logical_devices("GPU")
+    gpus = len(tf.config.list_physical_devices("GPU"))  # listing *logical* devices would initialise TF
     if name == "one_device":
-        return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
-    if len(gpus) >= num_devices:
-        return tf.distribute.MirroredStrategy([d.name for d in gpus[:num_devices]])
+        return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
+    if gpus >= num_devices:
+        return tf.distribute.MirroredStrategy([f"/gpu:{i}" for i in range(num_devices)])
     split_cpu(num_devices)
     devices = [d.name for d in tf.config.list_logical_devices("CPU")[:num_devices]]
     # Collective all-reduce between logical CPUs clashes when a process builds several strategies

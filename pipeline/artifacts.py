@@ -2,8 +2,9 @@
 
 Every stage writes DIR/<stage>/manifest.json:
     {stage, status, config_fingerprint, inputs: {upstream: fingerprint}, fingerprint, outputs, timings}
-`fingerprint` (the cache key) hashes the stage, the config sections it reads and its inputs'
-fingerprints, so a changed config or a re-run upstream stage changes the key of every stage after it.
+`fingerprint` (the cache key) hashes the stage, the gan_tf version, the config sections it reads and
+its inputs' fingerprints, so a changed config or a re-run upstream stage changes the key of every
+stage after it.
 """
 
 import hashlib
@@ -12,6 +13,8 @@ import os
 import shutil
 import tempfile
 import time
+
+from gan_tf import __version__
 
 SECTIONS = {
     "ingest": ("seed", "data"),
@@ -87,7 +90,9 @@ class Stage:
                     f"{name} needs the {upstream} stage's output in {workdir}/{upstream}; run it first"
                 )
             self.inputs[upstream] = manifest["fingerprint"]
-        self.fingerprint = fingerprint([name, self.config_fingerprint, self.inputs])
+        # The code version is part of the key (as TFX keys on component versions): bump
+        # gan_tf.__version__ when a change alters what a stage produces.
+        self.fingerprint = fingerprint([name, __version__, self.config_fingerprint, self.inputs])
         self.started = time.time()
 
     def input_dir(self, upstream):

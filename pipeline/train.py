@@ -47,6 +47,11 @@ def run(config, workdir, force=False):
 
 def _check(config, meta):
     t, d = config.train, config.distribution
+    if t.log_every % t.steps_per_execution:
+        raise PipelineError(
+            f"train.log_every ({t.log_every}) must be a multiple of "
+            f"train.steps_per_execution ({t.steps_per_execution})"
+        )
     for name in ("checkpoint_every", "sample_every"):
         if t[name] % t.log_every:
             raise PipelineError(
@@ -89,6 +94,16 @@ def build_gan(config, generator, discriminator):
         raise PipelineError(f"gan.loss: {err}") from None
 
 
+def _adam(t, lr, steps):
+    """Adam with a constant or linearly decaying rate (a function of the optimizer's iterations,
+    so a resumed run continues the schedule exactly)."""
+    if t.lr_schedule == "linear":
+        lr = keras.optimizers.schedules.PolynomialDecay(lr, decay_steps=steps, end_learning_rate=0.0)
+    elif t.lr_schedule != "constant":
+        raise PipelineError(f"unknown train.lr_schedule {t.lr_schedule!r}; valid: constant, linear")
+    return keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
+
+
 def run_fn(config, ingest_dir, out_dir):
     """The trainer (TFX's run_fn): train to config.train.steps, resuming from out_dir; returns the step."""
     meta = ingest.dataset_info(ingest_dir)
@@ -99,8 +114,12 @@ def run_fn(config, ingest_dir, out_dir):
     with strategy.scope():
         generator, discriminator = build_networks(config, meta)
         gan = build_gan(config, generator, discriminator)
-        adam = lambda lr: keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
-        gan.compile(d_optimizer=adam(t.d_lr), g_optimizer=adam(t.g_lr))
+        d_steps = t.steps * config.gan.n_critic  # the D optimizer counts n_critic updates per step
+        gan.compile(
+            d_optimizer=_adam(t, t.d_lr, d_steps),
+            g_optimizer=_adam(t, t.g_lr, t.steps),
+            steps_per_execution=t.steps_per_execution,
+        )
         checkpoint = tf.train.Checkpoint(
             generator=generator,
             discriminator=discriminator,
@@ -118,9 +137,11 @@ def run_fn(config, ingest_dir, out_dir):
         + f", to step {t.steps}"
     )
 
-    real = data.for_gan(
-        ingest.read_records(ingest_dir), t.batch_size, config.gan.n_critic, t.shuffle_buffer, seed=config.seed
-    ).skip(step)  # the batches an uninterrupted run would see next
+    records = ingest.read_records(ingest_dir)
+    if meta["count"] * int(np.prod(meta["shape"])) * 4 <= t.cache_bytes:
+        records = records.cache()  # parse once, then serve from memory
+    real = data.for_gan(records, t.batch_size, config.gan.n_critic, t.shuffle_buffer, seed=config.seed)
+    real = real.skip(step)  # the batches an uninterrupted run would see next
     fixed_z = np.random.default_rng(config.seed).standard_normal((64, gan.latent_dim)).astype(np.float32)
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)

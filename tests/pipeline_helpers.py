@@ -22,11 +22,12 @@ def tiny(config=None, steps=40, **overrides):
     c.train.steps = steps
     c.train.batch_size = 64
     c.train.log_every = 20
+    c.train.steps_per_execution = 1
     c.train.checkpoint_every = 20
     c.train.sample_every = 20
     c.eval.num_samples = 500
     c.eval.batch_size = 250
-    c.eval.thresholds = {"modes": 1}
+    c.eval.thresholds = {"modes": 0}
     for dotted, value in overrides.items():
         section, field = dotted.split("__")
         c[section][field] = value
@@ -40,11 +41,13 @@ TINY_FLAGS = [
     f"--config.model.latent_dim={LATENT}",
     "--config.train.batch_size=64",
     "--config.train.log_every=20",
+    "--config.train.steps_per_execution=1",
     "--config.train.checkpoint_every=20",
     "--config.train.sample_every=20",
     "--config.eval.num_samples=500",
     "--config.eval.batch_size=250",
-    "--config.eval.thresholds.modes=1",
+    "--config.eval.thresholds.modes=0",
+    "--config.eval.thresholds.high_quality=0",
 ]
 
 

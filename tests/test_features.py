@@ -88,3 +88,9 @@ def test_inception_in_the_pipeline_without_weights_is_one_clear_error(tmp_path):
     config.data.image_size, config.eval.features = 8, "inception_v3"
     with pytest.raises(cli.PipelineError, match="InceptionV3 weights file '' not found"):
         cli.run_stages(["ingest", "train", "evaluate"], config, str(tmp_path))
+
+
+def test_digits_classifier_reads_upsampled_digits(classifier):
+    extractor = features.DigitsClassifier(classifier[0])
+    images, labels = data.load_digits(32)
+    assert np.mean(extractor(images[:300])["classes"] == labels[:300]) > 0.95

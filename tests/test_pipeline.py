@@ -42,6 +42,9 @@ def test_every_stage_leaves_its_artifacts(finished):
     assert report["blessed"] and os.path.exists(os.path.join(finished, "evaluate", "BLESSED"))
     modes = report["metrics"]["modes"]
     assert modes["num_samples"] == 500 and modes["reference"] == 8  # real data covers the ring
+    assert meta["mode_std"] == 0.01 and meta["std"][0] > 0.5  # the modes' sigma, not the data's spread
+    # True samples are high quality with probability 1 - exp(-4.5) = 0.989 (3 sd over 500 samples).
+    assert abs(report["metrics"]["high_quality"]["reference"] - 0.9889) < 0.015
     assert not [d for d in os.listdir(finished) if d.startswith(".")]  # no temp dirs left behind
 
 
@@ -120,6 +123,8 @@ def test_mirrored_training_in_the_pipeline(tmp_path):
     [
         ("gan__loss", "vanilla", "valid variants"),
         ("train__checkpoint_every", 30, "multiple of train.log_every"),
+        ("train__steps_per_execution", 7, "multiple of train.steps_per_execution"),
+        ("train__lr_schedule", "cosine", "valid: constant, linear"),
         ("model__arch", "dcgan", "needs images"),
         ("data__name", "spiral", "ring8, grid25"),
     ],
@@ -137,10 +142,13 @@ def test_stages_alone_from_the_command_line(tmp_path):
         "gan-pipeline: error: train needs"
     )
     assert "Traceback" not in out.stderr
+    # Two replicas from a fresh process: the CPU must be split before TensorFlow initialises.
+    mirrored = ["--config.distribution.strategy=mirrored", "--config.distribution.num_devices=2"]
     for stage in STAGES:
-        run_cli(f"pipeline.{stage}", workdir, steps=20, check=True)
+        out = run_cli(f"pipeline.{stage}", workdir, *mirrored, steps=20, check=True)
+        assert stage != "train" or "2 replica(s)" in out.stdout
     assert os.path.isdir(os.path.join(workdir, "export", "1"))
-    again = run_cli("pipeline.run", workdir, steps=20, check=True)
+    again = run_cli("pipeline.run", workdir, *mirrored, steps=20, check=True)
     assert again.stdout.count("up to date") == 4
 
 
@@ -220,3 +228,18 @@ def test_manifest_is_json_with_timings(finished):
     assert manifest["timings"]["seconds"] > 0 and manifest["inputs"] == {
         "ingest": read_json(os.path.join(finished, "ingest", "manifest.json"))["fingerprint"]
     }
+
+
+def test_linear_learning_rate_schedule_reaches_zero_at_the_last_step():
+    from pipeline import train
+
+    t = tiny().train
+    t.lr_schedule = "linear"
+    opt = train._adam(t, 1e-3, 100)
+    opt.build([])
+    for step, want in ((0, 1e-3), (50, 5e-4), (100, 0.0)):
+        opt.iterations.assign(step)
+        assert float(opt.learning_rate) == pytest.approx(want, abs=1e-9)
+    t.lr_schedule = "cosine"
+    with pytest.raises(cli.PipelineError, match="valid: constant, linear"):
+        train._adam(t, 1e-3, 100)

@@ -17,6 +17,7 @@ def shrink(c, steps=2):
     """Train a 4-filter DCGAN for a couple of steps; evaluate on a few samples."""
     c.model.width, c.model.latent_dim = 4, 4
     c.train.steps = c.train.log_every = c.train.checkpoint_every = c.train.sample_every = steps
+    c.train.steps_per_execution = 1
     c.train.batch_size = 8
     c.eval.num_samples, c.eval.batch_size, c.eval.thresholds = 16, 8, {}
     c.eval.features = "none"

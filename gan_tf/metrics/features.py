@@ -86,7 +86,9 @@ def train_digits_classifier(size=8, seed=0, epochs=60):
 class DigitsClassifier:
     """Per-channel digit features (64-d each, concatenated), probabilities and labels.
 
-    A C-channel image gets C digit labels, combined into one class in base 10 (1000 for C = 3).
+    Images are classified at the classifier's own size (8 px: scikit-learn's digits are 8x8, and larger
+    ones are area-downsampled to it). A C-channel image gets C digit labels, combined into one class
+    in base 10 (1000 for C = 3).
     """
 
     name = "digits_classifier"
@@ -97,6 +99,9 @@ class DigitsClassifier:
 
     def __call__(self, images):
         images = np.asarray(images, np.float32)
+        size = self.model.input_shape[1]
+        if images.shape[1:3] != (size, size):
+            images = tf.image.resize(images, (size, size), method="area").numpy()
         n, channels = len(images), images.shape[-1]
         per_channel = np.moveaxis(images, -1, 1).reshape(n * channels, *images.shape[1:3], 1)
         features, logits = self.features_model.predict(per_channel, batch_size=512, verbose=0)
