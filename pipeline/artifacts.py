@@ -130,6 +130,16 @@ class Stage:
         print(f"{self.name}: wrote {self.dir} ({time.time() - self.started:.1f} s)")
 
 
+def discard_temp_dirs(workdir, stage):
+    """Remove the scratch directories a failed run of `stage` left (published outputs are untouched)."""
+    import glob
+
+    for path in glob.glob(os.path.join(workdir, f".{stage}.tmp-*")) + glob.glob(
+        os.path.join(workdir, stage, f".{stage}.tmp-*")
+    ):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def replace_dir(src, dst):
     """Move src to dst, replacing dst; dst is never seen half-written."""
     old = None

@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
-from pipeline.artifacts import PipelineError  # noqa: E402
+from pipeline.artifacts import PipelineError, discard_temp_dirs  # noqa: E402
 
 STAGES = ("ingest", "train", "evaluate", "export")
 
@@ -40,7 +40,11 @@ def run_stages(names, config, workdir, force=False):
     _prepare_devices(config)
     for name in STAGES:
         if name in names:
-            runners[name](config, workdir, force=force)
+            try:
+                runners[name](config, workdir, force=force)
+            except BaseException:
+                discard_temp_dirs(workdir, name)
+                raise
     _summary(workdir)
 
 

@@ -110,6 +110,15 @@ def test_unblessed_model_is_not_exported_without_force(tmp_path):
     assert read_json(os.path.join(workdir, "export", "manifest.json"))["versions"]["1"]["blessed"] is False
 
 
+def test_a_failing_stage_leaves_no_scratch_directory(tmp_path):
+    workdir = str(tmp_path)
+    config = tiny(steps=20)
+    config.eval.thresholds = {"fid": 1.0}  # not computed for a mixture: fails after the scratch dir exists
+    with pytest.raises(cli.PipelineError, match="'fid', which is not computed"):
+        cli.run_stages(STAGES, config, workdir)
+    assert sorted(os.listdir(workdir)) == ["ingest", "train"]
+
+
 def test_mirrored_training_in_the_pipeline(tmp_path):
     workdir = str(tmp_path)
     config = tiny(steps=20)
