@@ -45,14 +45,9 @@ class Context:
         ds = ds.shuffle(self.meta["count"], seed=self.config.seed, reshuffle_each_iteration=False)
         yield from ds.skip(offset).take(n).batch(self.config.eval.batch_size).as_numpy_iterator()
 
-    def real(self, n, offset=0, with_labels=False):
-        """n real examples starting at `offset` of a seeded shuffle of the ingested set."""
-        ds = ingest.read_records(self.ingest_dir, with_labels=with_labels)
-        ds = ds.shuffle(self.meta["count"], seed=self.config.seed, reshuffle_each_iteration=False)
-        rows = list(ds.skip(offset).take(n).batch(4096).as_numpy_iterator())
-        if with_labels:
-            return np.concatenate([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
-        return np.concatenate(rows)
+    def real(self, n, offset=0):
+        """The same examples as `real_batches`, as one array."""
+        return np.concatenate(list(self.real_batches(n, offset)))
 
 
 def _entry(value, n, reference=None):

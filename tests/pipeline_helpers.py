@@ -51,9 +51,12 @@ TINY_FLAGS = [
 ]
 
 
-def cli(module, workdir, *args, steps=40, config="configs/grid25.py", check=False, **kwargs):
-    """Run `python -m <module>` on a tiny grid25-based config; returns the CompletedProcess."""
-    cmd = [
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+
+
+def command(module, workdir, *args, steps=40, config="configs/grid25.py"):
+    """`python -m <module>` on a tiny grid25-based config, as an argv list."""
+    return [
         sys.executable,
         "-m",
         module,
@@ -63,8 +66,12 @@ def cli(module, workdir, *args, steps=40, config="configs/grid25.py", check=Fals
         f"--config.train.steps={steps}",
         *args,
     ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, **kwargs)
+
+
+def cli(module, workdir, *args, steps=40, config="configs/grid25.py", check=False, **kwargs):
+    """Run `command(...)`; returns the CompletedProcess (raises on failure with check=True)."""
+    cmd = command(module, workdir, *args, steps=steps, config=config)
+    result = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True, **kwargs)
     if check and result.returncode:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
     return result

@@ -203,20 +203,10 @@ def test_resume_after_a_stopped_train_equals_an_uninterrupted_one(tmp_path):
 
 
 def _popen_train(workdir, flags, steps):
-    from tests.pipeline_helpers import ROOT, TINY_FLAGS
+    from tests.pipeline_helpers import ENV, ROOT, command
 
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline.run",
-        "--config=configs/grid25.py",
-        f"--workdir={workdir}",
-        *TINY_FLAGS,
-        f"--config.train.steps={steps}",
-        *flags,
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = command("pipeline.run", workdir, *flags, steps=steps)
+    return subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _wait_for(condition, proc, timeout):

@@ -18,10 +18,10 @@ import tensorflow as tf
 from gan_tf import data
 
 INCEPTION_WEIGHTS_HINT = (
-    "get Keras' InceptionV3 no-top weights (inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) "
-    'on a machine with network, e.g. `python -c "import keras; keras.applications.InceptionV3('
-    "include_top=False, weights='imagenet')\"` leaves it in ~/.keras/models/, copy it here and pass "
-    "--config.eval.inception_weights=PATH"
+    "get Keras' InceptionV3 no-top ImageNet weights "
+    "(inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) on a machine with network (building "
+    "keras.applications.InceptionV3 with include_top=False and the ImageNet weights leaves it in "
+    "~/.keras/models/), copy it here and pass --config.eval.inception_weights=PATH"
 )
 
 
