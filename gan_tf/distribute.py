@@ -30,15 +30,30 @@ def split_cpu(num_devices):
         ) from err
 
 
-def get_strategy(name="one_device", num_devices=1):
-    """`one_device` (the first GPU, else the CPU) or `mirrored` over `num_devices` devices
-    (GPUs when there are enough, else logical CPUs from `split_cpu`)."""
+def check_devices(name, num_devices):
+    """ValueError (one line) unless `name` over `num_devices` can run on this machine. Logical CPU
+    replicas stand in for devices only on a machine with no GPU: with GPUs, a request for more
+    replicas than GPUs is a mistake, not a reason to fall back silently to the CPU."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; valid: {', '.join(STRATEGIES)}")
+    if int(num_devices) < 1:
+        raise ValueError(f"num_devices must be >= 1, got {num_devices}")
     gpus = len(tf.config.list_physical_devices("GPU"))  # listing *logical* devices would initialise TF
+    if name == "mirrored" and 0 < gpus < num_devices:
+        raise ValueError(
+            f"mirrored over {num_devices} devices, but this machine has {gpus} GPU(s); set "
+            f"num_devices <= {gpus} (logical CPU replicas are used only on machines without a GPU)"
+        )
+    return gpus
+
+
+def get_strategy(name="one_device", num_devices=1):
+    """`one_device` (the first GPU, else the CPU) or `mirrored` over `num_devices` devices: GPUs,
+    or, on a machine without any GPU, logical CPUs from `split_cpu`."""
+    gpus = check_devices(name, num_devices)
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
-    if gpus >= num_devices:
+    if gpus:
         return tf.distribute.MirroredStrategy([f"/gpu:{i}" for i in range(num_devices)])
     split_cpu(num_devices)
     devices = [d.name for d in tf.config.list_logical_devices("CPU")[:num_devices]]

@@ -8,7 +8,8 @@
 Distribution (`tf.distribute.MirroredStrategy`): each replica averages its per-example losses over the
 *global* batch (`tf.nn.compute_average_loss`) and Keras' optimizer sums the gradients over replicas, so
 N replicas take the same step as one replica on the same global batch. Noise (and the penalty's
-epsilon) is drawn statelessly for the whole global batch from (seed, step, stream) and each replica
+epsilon) is drawn statelessly for the whole global batch from (seed, step, stream) in the "train" noise
+stream (`gan_tf.noise`, disjoint from evaluation's and export's) and each replica
 takes its slice, so the draw is the same whatever the replica count, and a resumed run (optimizer
 iterations restored) draws what an uninterrupted run would.
 """
@@ -16,7 +17,7 @@ iterations restored) draws what an uninterrupted run would.
 import keras
 import tensorflow as tf
 
-from gan_tf import losses, penalties
+from gan_tf import losses, noise, penalties
 
 
 class GAN(keras.Model):
@@ -140,7 +141,7 @@ class GAN(keras.Model):
         ctx = tf.distribute.get_replica_context()
         step = tf.cast(self.g_optimizer.iterations, tf.int64)
         counter = (step * (self.n_critic + 1) + stream) * 2 + kind
-        seed = tf.stack([tf.constant(self.seed, tf.int64), counter])
+        seed = tf.stack([tf.constant(noise.stream_key(self.seed, "train"), tf.int64), counter])
         values = sampler([batch * ctx.num_replicas_in_sync, *shape], seed=seed)
         start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * batch
         return values[start : start + batch]

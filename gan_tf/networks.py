@@ -3,6 +3,10 @@
 Discriminators output one logit per example ([B, 1]) and use no batch normalisation (it couples the
 examples of a batch, which breaks the per-example gradient penalty). Image generators end in tanh:
 images live in [-1, 1].
+
+Generator batch norm is *synchronized*: under a tf.distribute strategy its batch statistics are taken
+over the global batch (an all-reduce), so N replicas compute what one device computes on the same
+global batch, and the moving statistics are identical on every replica.
 """
 
 import keras
@@ -11,6 +15,11 @@ from keras import layers
 from gan_tf.layers import SpectralNormalization
 
 IMAGE_SIZES = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}  # output size -> starting size before upsampling
+
+
+def _batch_norm():
+    """BatchNormalization over the global batch (identical on every replica)."""
+    return layers.BatchNormalization(synchronized=True)
 
 
 def _maybe_sn(layer, spectral_norm):
@@ -24,7 +33,7 @@ def mlp_generator(latent_dim=2, data_dim=2, hidden=128, depth=3, batch_norm=Fals
     for _ in range(depth):
         h = layers.Dense(hidden)(h)
         if batch_norm:
-            h = layers.BatchNormalization()(h)
+            h = _batch_norm()(h)
         h = layers.ReLU()(h)
     return keras.Model(z, layers.Dense(data_dim)(h), name=name)
 
@@ -54,12 +63,12 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
     filters = width * 2**n_up
     z = keras.Input((latent_dim,), name="z")
     h = layers.Dense(start * start * filters, use_bias=False)(z)
-    h = layers.ReLU()(layers.BatchNormalization()(h))
+    h = layers.ReLU()(_batch_norm()(h))
     h = layers.Reshape((start, start, filters))(h)
     for _ in range(n_up):
         filters //= 2
         h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
-        h = layers.ReLU()(layers.BatchNormalization()(h))
+        h = layers.ReLU()(_batch_norm()(h))
     out = layers.Conv2D(channels, 3, padding="same", activation="tanh")(h)
     return keras.Model(z, out, name=name)
 

@@ -29,6 +29,7 @@ UPSTREAM = {
     "export": ("train", "evaluate"),
 }
 MANIFEST = "manifest.json"
+GENERATOR = "generator.keras"  # the train stage's trained generator, read by evaluate and export
 
 
 class PipelineError(Exception):

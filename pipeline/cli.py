@@ -65,16 +65,14 @@ def _summary(workdir):
 
 def _prepare_devices(config):
     """A mirrored strategy on a CPU-only machine needs logical devices before TF initialises."""
-    import tensorflow as tf
-
     from gan_tf import distribute
 
     dist = config.distribution
-    if dist.strategy not in distribute.STRATEGIES:
-        raise PipelineError(
-            f"unknown distribution.strategy {dist.strategy!r}; valid: {', '.join(distribute.STRATEGIES)}"
-        )
-    if dist.strategy == "mirrored" and len(tf.config.list_physical_devices("GPU")) < dist.num_devices:
+    try:
+        gpus = distribute.check_devices(dist.strategy, dist.num_devices)
+    except ValueError as err:
+        raise PipelineError(f"distribution: {err}") from None
+    if dist.strategy == "mirrored" and not gpus:
         distribute.split_cpu(dist.num_devices)
 
 

@@ -12,9 +12,8 @@ import os
 import keras
 import numpy as np
 
-from pipeline import cli, evaluators, ingest, samples
-from pipeline.artifacts import PipelineError, Stage, write_json
-from pipeline.train import GENERATOR
+from pipeline import evaluators, ingest, samples
+from pipeline.artifacts import GENERATOR, PipelineError, Stage, write_json
 
 BLESSED, NOT_BLESSED = "BLESSED", "NOT_BLESSED"
 
@@ -90,4 +89,6 @@ def _fmt(value):
 
 
 if __name__ == "__main__":
+    from pipeline import cli
+
     cli.main_for("evaluate")

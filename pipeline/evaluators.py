@@ -7,9 +7,8 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from gan_tf import metrics
+from gan_tf import metrics, noise
 from gan_tf.metrics import features as extractors
 from pipeline import ingest
 from pipeline.artifacts import PipelineError, fingerprint, read_manifest, replace_dir, write_json
@@ -29,11 +28,12 @@ class Context:
         self.latent_dim = int(generator.input_shape[-1])
 
     def generate_batches(self, n):
-        """Generated samples in batches of config.eval.batch_size (noise seeded by config.seed)."""
+        """Generated samples in batches of config.eval.batch_size, z from the "evaluate" noise stream
+        (never the noise of a training step)."""
         batch = self.config.eval.batch_size
         for start in range(0, n, batch):
             size = min(batch, n - start)
-            z = tf.random.stateless_normal([size, self.latent_dim], seed=[self.config.seed, 10_000 + start])
+            z = noise.normal([size, self.latent_dim], self.config.seed, "evaluate", counter=start)
             yield self.generator(z, training=False).numpy()
 
     def generate(self, n):

@@ -11,11 +11,20 @@ import os
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from pipeline import cli, evaluate, ingest
-from pipeline.artifacts import MANIFEST, PipelineError, Stage, read_manifest, replace_dir, write_json
-from pipeline.train import GENERATOR
+from gan_tf import noise
+from pipeline import evaluate, ingest
+from pipeline.artifacts import (
+    GENERATOR,
+    MANIFEST,
+    PipelineError,
+    Stage,
+    read_manifest,
+    replace_dir,
+    write_json,
+)
 
 
 def run(config, workdir, force=False):
@@ -39,6 +48,7 @@ def run(config, workdir, force=False):
     version = max((int(d) for d in os.listdir(stage.dir) if d.isdigit()), default=0) + 1
     tmp = tempfile.mkdtemp(prefix=".export.tmp-", dir=stage.dir)
     write_saved_model(generator, meta, os.path.join(tmp, "model"), clip=config.export.clip)
+    check_saved_model(generator, meta, os.path.join(tmp, "model"), config.seed, clip=config.export.clip)
     path = os.path.join(stage.dir, str(version))
     replace_dir(os.path.join(tmp, "model"), path)
     os.rmdir(tmp)
@@ -53,14 +63,20 @@ def run(config, workdir, force=False):
     return path
 
 
-def write_saved_model(generator, meta, path, clip=True):
-    """SavedModel with serving_default: z [None, latent] -> samples in meta['source_range'] (images
-    mapped from [-1, 1] and, with `clip`, clipped to it)."""
+def to_source_range(meta, clip=True):
+    """(low, high, src_low, scale, clip): served = (x - low) * scale + src_low, images trained in
+    [-1, 1] and mixtures in their own coordinates (identity); with `clip`, images are clipped to
+    the pixel range (a hard limit; a mixture's observed extremes are not)."""
     images = len(meta["shape"]) == 3
-    low, high = (-1.0, 1.0) if images else meta["value_range"]  # images are trained in [-1, 1]
+    low, high = (-1.0, 1.0) if images else meta["value_range"]
     src_low, src_high = meta["source_range"]
     scale = (src_high - src_low) / (high - low) if high > low else 1.0
-    clip = clip and images  # pixel ranges are hard limits; a mixture's observed extremes are not
+    return low, src_low, src_high, scale, bool(clip and images)
+
+
+def write_saved_model(generator, meta, path, clip=True):
+    """SavedModel with serving_default: z [None, latent] -> samples in meta['source_range']."""
+    low, src_low, src_high, scale, clip = to_source_range(meta, clip)
     latent_dim = int(generator.input_shape[-1])
 
     def serve(z):
@@ -77,5 +93,21 @@ def write_saved_model(generator, meta, path, clip=True):
     archive.write_out(path, verbose=False)
 
 
+def check_saved_model(generator, meta, path, seed, clip=True, n=16):
+    """Load the written SavedModel and compare what it serves with the generator (numpy mapping) on
+    z from the "export_check" noise stream; PipelineError when they differ."""
+    low, src_low, src_high, scale, clip = to_source_range(meta, clip)
+    z = noise.normal_numpy([n, int(generator.input_shape[-1])], seed, "export_check")
+    want = (np.asarray(generator(z, training=False), np.float64) - low) * scale + src_low
+    if clip:
+        want = np.clip(want, min(src_low, src_high), max(src_low, src_high))
+    served = tf.saved_model.load(path).signatures["serving_default"](z=tf.constant(z))["samples"]
+    error = np.max(np.abs(np.asarray(served, np.float64) - want)) / max(np.max(np.abs(want)), 1e-6)
+    if not error <= 1e-5:
+        raise PipelineError(f"export check failed: the SavedModel serves values {error:.3g} (relative) off")
+
+
 if __name__ == "__main__":
+    from pipeline import cli
+
     cli.main_for("export")

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from pipeline import cli, sources
+from pipeline import sources
 from pipeline.artifacts import Stage, read_json, write_json
 
 DATASET_JSON = "dataset.json"
@@ -79,4 +79,6 @@ def read_records(ingest_dir, with_labels=False):
 
 
 if __name__ == "__main__":
+    from pipeline import cli
+
     cli.main_for("ingest")

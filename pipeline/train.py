@@ -15,11 +15,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import data, distribute, models, networks
-from pipeline import cli, ingest, samples
-from pipeline.artifacts import PipelineError, Stage, read_json, write_json
-
-GENERATOR = "generator.keras"
+from gan_tf import data, distribute, models, networks, noise
+from pipeline import ingest, samples
+from pipeline.artifacts import GENERATOR, PipelineError, Stage, read_json, write_json
 
 
 def run(config, workdir, force=False):
@@ -142,7 +140,7 @@ def run_fn(config, ingest_dir, out_dir):
         records = records.cache()  # parse once, then serve from memory
     real = data.for_gan(records, t.batch_size, config.gan.n_critic, t.shuffle_buffer, seed=config.seed)
     real = real.skip(step)  # the batches an uninterrupted run would see next
-    fixed_z = np.random.default_rng(config.seed).standard_normal((64, gan.latent_dim)).astype(np.float32)
+    fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)
     if step < t.steps:
@@ -194,4 +192,6 @@ class _Publish(keras.callbacks.Callback):
 
 
 if __name__ == "__main__":
+    from pipeline import cli
+
     cli.main_for("train")

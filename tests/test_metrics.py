@@ -51,12 +51,40 @@ def test_fid_between_gaussians_matches_the_closed_form():
     assert metrics.frechet_distance(x, y) == pytest.approx(want, rel=0.02)
 
 
-def test_fid_eps_retry_on_singular_covariances():
-    a = np.zeros((50, 4))
-    a[:, 0] = RNG.normal(size=50)  # rank-1 covariances
-    b = np.zeros((50, 4))
-    b[:, 1] = RNG.normal(size=50)
-    assert np.isfinite(metrics.frechet_distance(a, b))
+def singular_disjoint_moments():
+    """Rank-1 covariances on orthogonal axes: S1 S2 = 0, so Tr((S1 S2)^1/2) = 0 and
+    FID = |mu1 - mu2|^2 + Tr S1 + Tr S2 exactly."""
+    mu1, mu2 = np.array([1.0, 0.0, 2.0, 0.0]), np.array([0.0, 3.0, 0.0, 0.0])
+    s1, s2 = np.diag([4.0, 0.0, 0.0, 0.0]), np.diag([0.0, 9.0, 0.0, 0.0])
+    return mu1, s1, mu2, s2, np.sum((mu1 - mu2) ** 2) + 4.0 + 9.0
+
+
+def test_fid_on_singular_covariances_is_the_exact_value():
+    mu1, s1, mu2, s2, exact = singular_disjoint_moments()
+    assert metrics.frechet_distance_from_moments(mu1, s1, mu2, s2) == pytest.approx(exact, rel=1e-12)
+
+
+def test_fid_eps_retry_path(monkeypatch):
+    # Older scipy returns a non-finite sqrtm on such singular products: make the first call do so.
+    from gan_tf.metrics import frechet
+
+    calls, real_sqrtm = [], linalg.sqrtm
+
+    def sqrtm(m):
+        calls.append(np.array(m))
+        return np.full_like(m, np.nan) if len(calls) == 1 else real_sqrtm(m)
+
+    monkeypatch.setattr(frechet.linalg, "sqrtm", sqrtm)
+    mu1, s1, mu2, s2, exact = singular_disjoint_moments()
+    eps = 1e-6
+    got = frechet.frechet_distance_from_moments(mu1, s1, mu2, s2, eps=eps)
+    assert len(calls) == 2  # retried once, on (S1 + eps I)(S2 + eps I)
+    np.testing.assert_allclose(calls[1], (s1 + eps * np.eye(4)) @ (s2 + eps * np.eye(4)), rtol=1e-12)
+    # Only the square root sees the offset: (S1 + eps I)(S2 + eps I) = diag((4 + eps) eps, eps (9 + eps),
+    # eps^2, eps^2), so the value is the exact one less twice the trace of its square root.
+    want = exact - 2 * (np.sqrt((4 + eps) * eps) + np.sqrt(eps * (9 + eps)) + 2 * eps)
+    assert got == pytest.approx(want, abs=1e-9)
+    assert got == pytest.approx(exact, abs=20 * np.sqrt(eps))  # within O(sqrt(eps)) of the exact value
 
 
 def test_feature_stats_stream_equals_batch():
@@ -66,6 +94,16 @@ def test_feature_stats_stream_equals_batch():
         stats.update(chunk)
     np.testing.assert_allclose(stats.mean, a.mean(0), rtol=1e-12)
     np.testing.assert_allclose(stats.cov, np.cov(a, rowvar=False), rtol=1e-9, atol=1e-12)
+
+
+def test_feature_stats_with_a_large_mean_do_not_cancel():
+    # sum(x x^T) - n mu mu^T loses every digit here (1e16 - 1e16 in float64); np.cov centres first.
+    a = 1e8 + RNG.normal(size=(3000, 4)) @ np.diag([1.0, 2.0, 0.5, 3.0])
+    stats = metrics.FeatureStats(4)
+    for chunk in np.array_split(a, 9):
+        stats.update(chunk)
+    np.testing.assert_allclose(stats.cov, np.cov(a, rowvar=False), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(stats.mean, a.mean(0), rtol=1e-14)
 
 
 def test_kid_mmd_matches_a_double_loop():

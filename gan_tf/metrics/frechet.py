@@ -12,29 +12,36 @@ from scipy import linalg
 
 
 class FeatureStats:
-    """Running mean and covariance of feature vectors, in constant memory (float64 sums)."""
+    """Running mean and covariance of feature vectors in constant memory (float64).
+
+    Batches are merged with Chan et al.'s pairwise update (1979): each batch's mean and centred
+    scatter, then  M2 <- M2 + M2_b + delta delta^T n n_b / (n + n_b),  delta = mean_b - mean.
+    Unlike sum(x x^T) - n mu mu^T, nothing cancels when the features share a large mean.
+    """
 
     def __init__(self, dim):
-        self.n, self.sum, self.outer = 0, np.zeros(dim), np.zeros((dim, dim))
+        self.n, self.mean, self.m2 = 0, np.zeros(dim), np.zeros((dim, dim))
 
     def update(self, features):
         features = np.asarray(features, np.float64)
-        self.n += len(features)
-        self.sum += features.sum(axis=0)
-        self.outer += features.T @ features
+        n_b = len(features)
+        if n_b == 0:
+            return self
+        mean_b = features.mean(axis=0)
+        centred = features - mean_b
+        delta = mean_b - self.mean
+        total = self.n + n_b
+        self.m2 += centred.T @ centred + np.outer(delta, delta) * (self.n * n_b / total)
+        self.mean = self.mean + delta * (n_b / total)
+        self.n = total
         return self
 
     @property
-    def mean(self):
-        return self.sum / self.n
-
-    @property
     def cov(self):
-        """Unbiased: (sum x x^T - n mu mu^T) / (n - 1)."""
+        """Unbiased: M2 / (n - 1)."""
         if self.n < 2:
             raise ValueError("a covariance needs at least 2 feature vectors")
-        mu = self.mean
-        return (self.outer - self.n * np.outer(mu, mu)) / (self.n - 1)
+        return self.m2 / (self.n - 1)
 
 
 def frechet_distance_from_moments(mu1, sigma1, mu2, sigma2, eps=1e-6):
