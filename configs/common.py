@@ -50,6 +50,7 @@ def base():
     c.train.shuffle_buffer = 10_000
     c.train.cache_bytes = 2 * 1024**3  # keep the parsed data in memory when it is at most this big
     c.train.steps_per_execution = 1  # steps per tf.function call (must divide log_every)
+    c.train.on_nan = "stop"  # a NaN/Inf loss: stop (exit 1, last checkpoint kept) | restore (publish it)
 
     c.distribution = ConfigDict()
     c.distribution.strategy = "one_device"  # one_device | mirrored

@@ -52,22 +52,26 @@ def load_digits(size=8):
     return images, bunch.target.astype(np.int64)
 
 
-def stacked_digits(n, size=8, seed=0):
-    """n RGB images whose channels are three random digits (1000 classes: 100 r + 10 g + b)."""
+def stacked_digits(n, size=8, seed=0, return_ids=False):
+    """n RGB images whose channels are three random digits (1000 classes: 100 r + 10 g + b);
+    with `return_ids` also the [n, 3] indices of the digits used (into `load_digits`)."""
     images, labels = load_digits(size)
     rng = np.random.default_rng(seed)
     picks = rng.integers(len(images), size=(n, 3))
     stacked = np.concatenate([images[picks[:, c]] for c in range(3)], axis=-1)
     classes = labels[picks] @ np.array([100, 10, 1])
-    return stacked.astype(np.float32), classes
+    return (stacked.astype(np.float32), classes) + ((picks,) if return_ids else ())
 
 
-def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0):
+def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0, start_step=0, count=None):
     """Real batches for `GAN.fit`: shuffled, repeated, batched with drop_remainder and, for
     n_critic > 1, grouped as a tuple of n_critic batches (a fresh batch per discriminator update).
 
-    Data epoch e is shuffled with the seed (seed, e), so the stream is a pure function of the seed:
-    `for_gan(...).skip(k)` in a new process yields exactly what an uninterrupted run sees after k steps.
+    Data epoch e is shuffled with the seed (seed, e), so the stream is a pure function of the seed.
+    `start_step=k` yields exactly what an uninterrupted run sees after k steps without replaying them:
+    step k starts at example k * n_critic * batch_size of the endless stream, i.e. in epoch
+    e = that // count at offset that % count, so only that epoch's first `offset` examples are skipped.
+    `count` is the number of examples in `dataset` (its cardinality when TF knows it).
     """
 
     def epoch(e):
@@ -77,9 +81,16 @@ def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0):
             shuffle_buffer, seed=tf.constant(seed, tf.int64) * 1_000_003 + e, reshuffle_each_iteration=False
         )
 
-    dataset = tf.data.Dataset.range(2**62).flat_map(epoch).batch(batch_size, drop_remainder=True)
+    first_epoch, offset = 0, 0
+    if start_step:
+        count = int(dataset.cardinality()) if count is None else int(count)
+        if count <= 0:
+            raise ValueError("for_gan(start_step=...) needs `count`, the number of examples per epoch")
+        first_epoch, offset = divmod(int(start_step) * n_critic * batch_size, count)
+    dataset_stream = tf.data.Dataset.range(first_epoch, 2**62).flat_map(epoch).skip(offset)
+    batches = dataset_stream.batch(batch_size, drop_remainder=True)
     if n_critic > 1:
-        dataset = dataset.batch(n_critic, drop_remainder=True).map(
+        batches = batches.batch(n_critic, drop_remainder=True).map(
             lambda group: tuple(tf.unstack(group, num=n_critic)), num_parallel_calls=tf.data.AUTOTUNE
         )
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE)

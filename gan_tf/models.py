@@ -257,6 +257,9 @@ def _assign_on_every_replica(variables, fn):
     tf.distribute.get_replica_context().merge_call(merge_fn, args=(variables,))
 
 
+# gan.loss / models.get names a *variant* (a loss family plus its constraint); losses.get names the
+# loss family alone. Each variant's family is its class's `loss_name` (LOSS_FAMILY below): the two
+# names differ only for wgan and wgan_gp, which are both the "wasserstein" family.
 VARIANTS = {
     "minimax": MinimaxGAN,
     "non_saturating": NonSaturatingGAN,
@@ -265,6 +268,9 @@ VARIANTS = {
     "hinge": HingeGAN,
     "least_squares": LSGAN,
 }
+
+
+LOSS_FAMILY = {name: cls.loss_name for name, cls in VARIANTS.items()}
 
 
 def get(name):

@@ -1,10 +1,12 @@
 """The stage contract: artifact directories with a manifest, cache keys, atomic publication.
 
 Every stage writes DIR/<stage>/manifest.json:
-    {stage, status, config_fingerprint, inputs: {upstream: fingerprint}, fingerprint, outputs, timings}
+    {stage, status, config_fingerprint, inputs: {upstream: fingerprint}, fingerprint, outputs, timings,
+     files: {path: {bytes, sha256}}}
 `fingerprint` (the cache key) hashes the stage, the gan_tf version, the config sections it reads and
 its inputs' fingerprints, so a changed config or a re-run upstream stage changes the key of every
-stage after it.
+stage after it. `files` lists every file the stage published: a stage whose files are missing or
+altered is not up to date (it re-runs), and a stage reading them fails with one line naming the file.
 """
 
 import hashlib
@@ -67,6 +69,47 @@ def _finite(obj):
     return obj
 
 
+_SHA256_CACHE = {}  # (path, size, mtime_ns) -> sha256, so a file is hashed once per process
+
+
+def sha256_file(path):
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _SHA256_CACHE:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _SHA256_CACHE[key] = digest.hexdigest()
+    return _SHA256_CACHE[key]
+
+
+def inventory(directory):
+    """{relative path: {"bytes", "sha256"}} of every file under directory but the manifest."""
+    files = {}
+    for root, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, directory)
+            if rel != MANIFEST:
+                files[rel] = {"bytes": os.path.getsize(path), "sha256": sha256_file(path)}
+    return dict(sorted(files.items()))
+
+
+def check_files(directory, files):
+    """None when every listed file is there with its size and sha256, else what is wrong (one line)."""
+    for rel, want in files.items():
+        path = os.path.join(directory, rel)
+        if not os.path.isfile(path):
+            return f"{path} is missing"
+        size = os.path.getsize(path)
+        if size != want["bytes"]:
+            return f"{path} is truncated or altered ({size} bytes, {want['bytes']} expected)"
+        if sha256_file(path) != want["sha256"]:
+            return f"{path} is altered (its sha256 differs from the manifest's)"
+    return None
+
+
 def read_manifest(stage_dir):
     path = os.path.join(stage_dir, MANIFEST)
     return read_json(path) if os.path.exists(path) else None
@@ -90,6 +133,12 @@ class Stage:
                 raise PipelineError(
                     f"{name} needs the {upstream} stage's output in {workdir}/{upstream}; run it first"
                 )
+            problem = check_files(os.path.join(workdir, upstream), manifest.get("files", {}))
+            if problem:
+                raise PipelineError(
+                    f"{upstream} output is damaged: {problem}; re-create it with "
+                    f"`python -m pipeline.{upstream} --force` (same --config and --workdir)"
+                )
             self.inputs[upstream] = manifest["fingerprint"]
         # The code version is part of the key (as TFX keys on component versions): bump
         # gan_tf.__version__ when a change alters what a stage produces.
@@ -100,14 +149,18 @@ class Stage:
         return os.path.join(self.workdir, upstream)
 
     def cached(self):
-        """True (and says so) when DIR/<stage> was produced by this very key."""
+        """True (and says so) when DIR/<stage> was produced by this very key and its files are intact."""
         manifest = read_manifest(self.dir)
         if manifest and manifest.get("status") == "done" and manifest.get("fingerprint") == self.fingerprint:
+            problem = check_files(self.dir, manifest.get("files", {}))
+            if problem:
+                print(f"{self.name}: {problem}; running the stage again")
+                return False
             print(f"{self.name}: up to date (fingerprint {self.fingerprint}), nothing to do")
             return True
         return False
 
-    def manifest(self, outputs, **extra):
+    def manifest(self, outputs, files=None, **extra):
         return {
             "stage": self.name,
             "status": "done",
@@ -116,6 +169,7 @@ class Stage:
             "fingerprint": self.fingerprint,
             "outputs": outputs,
             "timings": {"started": self.started, "seconds": round(time.time() - self.started, 3)},
+            "files": files or {},
             **extra,
         }
 
@@ -126,7 +180,7 @@ class Stage:
 
     def publish(self, tmp, outputs, **extra):
         """Write the manifest into tmp, then swap tmp in for DIR/<stage> (old output removed)."""
-        write_json(os.path.join(tmp, MANIFEST), self.manifest(outputs, **extra))
+        write_json(os.path.join(tmp, MANIFEST), self.manifest(outputs, files=inventory(tmp), **extra))
         replace_dir(tmp, self.dir)
         print(f"{self.name}: wrote {self.dir} ({time.time() - self.started:.1f} s)")
 

@@ -2,6 +2,7 @@
 
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -38,6 +39,7 @@ def run_stages(names, config, workdir, force=False):
     if unknown:
         raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
     _prepare_devices(config)
+    _check_workdir(workdir)
     for name in STAGES:
         if name in names:
             try:
@@ -48,10 +50,23 @@ def run_stages(names, config, workdir, force=False):
     _summary(workdir)
 
 
+def _check_workdir(workdir):
+    """The artifact root must be a directory this process can write to (created if missing)."""
+    if not workdir:
+        raise PipelineError("--workdir is empty; pass the directory for the artifacts")
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise PipelineError(f"--workdir {workdir} is a file, not a directory; pass a directory")
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        tempfile.TemporaryFile(dir=workdir).close()
+    except OSError as err:
+        raise PipelineError(
+            f"cannot write to --workdir {workdir} ({err.strerror or err}); pass a writable directory"
+        ) from None
+
+
 def _summary(workdir):
     """Where to look, for the stages that have output."""
-    import os
-
     places = [
         ("metrics", os.path.join(workdir, "evaluate", "metrics.json")),
         ("samples", os.path.join(workdir, "train", "samples")),
@@ -98,10 +113,14 @@ def parse_flags(argv):
     try:
         return flags.FLAGS(argv)
     except flags.Error as err:
-        message = str(err)
+        message = f"bad flag: {err}"
     except Exception as err:  # ml_collections raises AttributeError/TypeError for bad overrides
         text = str(err).replace("\\n", " ").replace("\\'", "").strip("'\"")
         message = f"bad flag: {' '.join(text.split())}"
+        if "has no attribute 'get_config" in text:
+            message = (
+                "bad flag: the --config file has no get_config(); it must define get_config() -> ConfigDict"
+            )
     print(f"gan-pipeline: error: {message}\nTry --help.", file=sys.stderr)
     sys.exit(1)
 

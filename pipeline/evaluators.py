@@ -7,6 +7,7 @@ import os
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from gan_tf import metrics, noise
 from gan_tf.metrics import features as extractors
@@ -26,6 +27,18 @@ class Context:
             out_dir,
         )
         self.latent_dim = int(generator.input_shape[-1])
+        self.eligible = None  # real examples a metric may use (None: all)
+
+    def leave_out_digits(self, trained_on):
+        """Use only real examples made of digits outside `trained_on` (a feature extractor's training
+        set); a no-op for data that is not made of scikit-learn digits."""
+        ids = ingest.digit_ids(self.ingest_dir)
+        if ids is not None:
+            self.eligible = ~np.isin(ids, trained_on).any(axis=1)
+
+    @property
+    def real_count(self):
+        return int(self.eligible.sum()) if self.eligible is not None else int(self.meta["count"])
 
     def generate_batches(self, n):
         """Generated samples in batches of config.eval.batch_size, z from the "evaluate" noise stream
@@ -40,9 +53,12 @@ class Context:
         return np.concatenate(list(self.generate_batches(n)))
 
     def real_batches(self, n, offset=0):
-        """Real examples [offset, offset + n) of a seeded shuffle of the ingested set, in batches."""
+        """Real examples [offset, offset + n) of a seeded shuffle of the eligible ingested set, batched."""
         ds = ingest.read_records(self.ingest_dir)
-        ds = ds.shuffle(self.meta["count"], seed=self.config.seed, reshuffle_each_iteration=False)
+        if self.eligible is not None:
+            keep = tf.data.Dataset.from_tensor_slices(self.eligible)
+            ds = tf.data.Dataset.zip(ds, keep).filter(lambda x, k: k).map(lambda x, k: x)
+        ds = ds.shuffle(self.real_count, seed=self.config.seed, reshuffle_each_iteration=False)
         yield from ds.skip(offset).take(n).batch(self.config.eval.batch_size).as_numpy_iterator()
 
     def real(self, n, offset=0):
@@ -101,7 +117,8 @@ class ImageMetrics:
     the digits classifier also the Inception Score, the modes hit and KL(class histogram || uniform).
 
     Generated samples are compared with one half of the (shuffled) real set; the reference line
-    compares the other half with it, so it shows what a perfect generator would score."""
+    compares the other half with it, so it shows what a perfect generator would score. Real examples
+    the feature extractor was trained on are left out of both halves."""
 
     name = "image_metrics"
 
@@ -116,9 +133,15 @@ class ImageMetrics:
 
     def run(self, ctx):
         cfg = ctx.config.eval
-        half = ctx.meta["count"] // 2
+        trained_on = getattr(self.extractor, "trained_on", None)
+        if trained_on is not None:
+            ctx.leave_out_digits(trained_on)
+        half = ctx.real_count // 2
         if half < 2:
-            raise PipelineError(f"image metrics need at least 4 real examples, got {ctx.meta['count']}")
+            raise PipelineError(
+                f"image metrics need at least 4 real examples the feature extractor never saw, "
+                f"got {ctx.real_count} of {ctx.meta['count']}"
+            )
         real = self._collect(ctx.real_batches(min(half, cfg.num_samples)), cfg.max_kept)
         other = self._collect(ctx.real_batches(min(half, cfg.num_samples), offset=half), cfg.max_kept)
         fake = self._collect(ctx.generate_batches(cfg.num_samples), cfg.max_kept)
@@ -133,6 +156,7 @@ class ImageMetrics:
                 "reference_num_samples": other.n,
                 "real_num_samples": real.n,
                 "features": self.extractor.name,
+                "extractor_held_out_accuracy": getattr(self.extractor, "held_out_accuracy", None),
             }
             for name, value in values["fake"].items()
         }
@@ -160,9 +184,10 @@ class ImageMetrics:
 
 
 def digits_classifier(workdir, seed, size=8):
-    """The digits classifier (at scikit-learn's 8 px), trained once and cached in DIR/classifier_<size>/."""
+    """The digits classifier (at scikit-learn's 8 px) as a DigitsClassifier extractor that knows the
+    digits it was trained on; trained once and cached in DIR/classifier_<size>/."""
     directory = os.path.join(workdir, f"classifier_{size}")
-    key = fingerprint(["digits_classifier", 1, size, seed])
+    key = fingerprint(["digits_classifier", 2, size, seed])
     manifest = read_manifest(directory)
     if not manifest or manifest.get("fingerprint") != key:
         print(f"evaluate: training the digits classifier at {size} px (cached in {directory})")
@@ -182,10 +207,15 @@ def digits_classifier(workdir, seed, size=8):
                 "fingerprint": key,
                 "outputs": {"model": "classifier.keras"},
                 "held_out_accuracy": accuracy,
+                "split": "gan_tf.metrics.features.digits_split(seed): trained on the first half",
             },
         )
         replace_dir(tmp, directory)
-    return keras.models.load_model(os.path.join(directory, "classifier.keras"))
+    model = keras.models.load_model(os.path.join(directory, "classifier.keras"))
+    trained_on, held_out = extractors.digits_split(seed)
+    accuracy = read_manifest(directory)["held_out_accuracy"]
+    print(f"evaluate: digits classifier, {accuracy:.3f} accuracy on the {len(held_out)} digits it never saw")
+    return extractors.DigitsClassifier(model, trained_on=trained_on, held_out_accuracy=accuracy)
 
 
 def for_data(config, meta, workdir):
@@ -205,6 +235,5 @@ def for_data(config, meta, workdir):
             raise PipelineError(
                 f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
             )
-        model = digits_classifier(workdir, config.seed)
-        return [ImageMetrics(extractors.DigitsClassifier(model))]
+        return [ImageMetrics(digits_classifier(workdir, config.seed))]
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

@@ -2,6 +2,8 @@
 
 Each loader returns (examples float32 [N, ...], labels int64 [N] or None, info dict). Images come back
 in [-1, 1], channels last; `info["source_range"]` is the range the export maps samples back to.
+scikit-learn digit sources also return `info["digit_ids"]` ([N, k] indices of the digits each example
+is made of), which ingest stores so that evaluation can leave out the digits its classifier saw.
 """
 
 import glob
@@ -62,12 +64,14 @@ def _resize(images, cfg):
 def _digits(cfg, seed):
     images, labels = data.load_digits()
     info = {"source": "sklearn:digits", "num_classes": 10, "source_range": [0.0, 16.0]}
+    info["digit_ids"] = np.arange(len(images))[:, None]
     return _resize(images, cfg), labels, info
 
 
 def _stacked(cfg, seed):
-    images, classes = data.stacked_digits(cfg.num_examples, seed=seed)
+    images, classes, ids = data.stacked_digits(cfg.num_examples, seed=seed, return_ids=True)
     info = {"source": "sklearn:stacked_digits", "num_classes": 1000, "source_range": [0.0, 16.0]}
+    info["digit_ids"] = ids
     return _resize(images, cfg), classes, info
 
 
@@ -107,17 +111,24 @@ def _image_folder(cfg, seed):
     )
     if not files:
         raise PipelineError(f"no images ({', '.join(IMAGE_PATTERNS)}) under {cfg.path}")
-    if not cfg.image_size:
-        raise PipelineError("data.source=image_folder needs --config.data.image_size (8/16/28/32/64)")
     mode = "L" if cfg.channels == 1 else "RGB"
-    images = []
+    images, sizes = [], {}
     for name in files:
         try:
             with Image.open(name) as im:
-                im = im.convert(mode).resize((cfg.image_size, cfg.image_size), Image.Resampling.BICUBIC)
-                images.append(np.asarray(im, np.float32).reshape(cfg.image_size, cfg.image_size, -1))
+                im = im.convert(mode)
+                sizes.setdefault(im.size, name)
+                if cfg.image_size:
+                    im = im.resize((cfg.image_size, cfg.image_size), Image.Resampling.BICUBIC)
+                images.append(np.asarray(im, np.float32).reshape(im.size[1], im.size[0], -1))
         except (UnidentifiedImageError, OSError) as err:
             raise PipelineError(f"cannot read image {name}: {err}") from None
+    if not cfg.image_size and len(sizes) > 1:
+        (a, first), (b, second) = list(sizes.items())[:2]
+        raise PipelineError(
+            f"images have different sizes ({first} is {a[0]}x{a[1]}, {second} is {b[0]}x{b[1]}); "
+            "set --config.data.image_size to resize them all"
+        )
     images = np.stack(images) / 127.5 - 1.0
     info = {
         "source": f"image_folder:{os.path.abspath(cfg.path)}",

@@ -38,31 +38,53 @@ def run(config, workdir, force=False):
             "tensorboard": "tensorboard",
             "samples": "samples",
             "steps": final_step,
+            "target_steps": config.train.steps,
         },
     )
     return stage.dir
 
 
+ON_NAN = ("stop", "restore")
+
+
 def _check(config, meta):
     t, d = config.train, config.distribution
+    for name in ("steps", "batch_size", "log_every", "steps_per_execution"):
+        if not isinstance(t[name], int) or t[name] < 1:
+            raise PipelineError(f"train.{name} must be a positive integer, got {t[name]!r}")
+    for name in ("d_lr", "g_lr"):
+        if not t[name] > 0:
+            raise PipelineError(f"train.{name} must be positive, got {t[name]!r}")
+    if t.on_nan not in ON_NAN:
+        raise PipelineError(f"unknown train.on_nan {t.on_nan!r}; valid: {', '.join(ON_NAN)}")
     if t.log_every % t.steps_per_execution:
         raise PipelineError(
             f"train.log_every ({t.log_every}) must be a multiple of "
             f"train.steps_per_execution ({t.steps_per_execution})"
         )
     for name in ("checkpoint_every", "sample_every"):
-        if t[name] % t.log_every:
+        if t[name] < 1 or t[name] % t.log_every:
             raise PipelineError(
-                f"train.{name} ({t[name]}) must be a multiple of train.log_every ({t.log_every})"
+                f"train.{name} ({t[name]}) must be a positive multiple of train.log_every ({t.log_every})"
             )
-    if t.steps < 1 or t.batch_size < 1:
-        raise PipelineError("train.steps and train.batch_size must be positive")
     if d.strategy == "mirrored" and t.batch_size % d.num_devices:
         raise PipelineError(f"train.batch_size {t.batch_size} is not divisible by {d.num_devices} replicas")
     if config.model.arch == "mlp" and len(meta["shape"]) != 1:
         raise PipelineError(f"model.arch=mlp needs vector data, got shape {meta['shape']}; use dcgan")
     if config.model.arch == "dcgan" and len(meta["shape"]) != 3:
         raise PipelineError(f"model.arch=dcgan needs images, got shape {meta['shape']}")
+    if config.model.arch == "dcgan":
+        height, width, channels = meta["shape"]
+        if height != width or height not in networks.IMAGE_SIZES or channels not in (1, 3):
+            raise PipelineError(
+                f"model.arch=dcgan makes square {sorted(networks.IMAGE_SIZES)} px images with 1 or 3 "
+                f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
+            )
+    if meta["count"] < t.batch_size * config.gan.n_critic:
+        raise PipelineError(
+            f"{meta['count']} examples cannot fill one step (train.batch_size {t.batch_size} x "
+            f"gan.n_critic {config.gan.n_critic}); lower the batch size or add data"
+        )
 
 
 def build_networks(config, meta):
@@ -138,36 +160,81 @@ def run_fn(config, ingest_dir, out_dir):
     records = ingest.read_records(ingest_dir)
     if meta["count"] * int(np.prod(meta["shape"])) * 4 <= t.cache_bytes:
         records = records.cache()  # parse once, then serve from memory
-    real = data.for_gan(records, t.batch_size, config.gan.n_critic, t.shuffle_buffer, seed=config.seed)
-    real = real.skip(step)  # the batches an uninterrupted run would see next
+
+    def real_from(start):
+        """The real batches an uninterrupted run sees from step `start` on (no replay)."""
+        return data.for_gan(
+            records,
+            t.batch_size,
+            config.gan.n_critic,
+            t.shuffle_buffer,
+            seed=config.seed,
+            start_step=start,
+            count=meta["count"],
+        )
+
     fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)
-    if step < t.steps:
-        gan.fit(
-            real,
-            initial_epoch=step // t.log_every,
-            epochs=-(-t.steps // t.log_every),
-            steps_per_epoch=t.log_every,
-            callbacks=[callback],
-            verbose=1 if sys.stdout.isatty() else 2,
-            shuffle=False,
-        )
-    step = int(gan.g_optimizer.iterations.numpy())
-    callback.save(step, final=True)
+    fit = dict(callbacks=[callback], verbose=1 if sys.stdout.isatty() else 2, shuffle=False)
+    full_epochs = t.steps // t.log_every
+    if step < full_epochs * t.log_every:  # whole epochs of log_every steps
+        epoch = step // t.log_every
+        gan.fit(real_from(step), initial_epoch=epoch, epochs=full_epochs, steps_per_epoch=t.log_every, **fit)
+        step = int(gan.g_optimizer.iterations.numpy())
+    if step < t.steps and not callback.diverged:  # the rest: exactly t.steps, never more
+        rest = t.steps - step  # a finite dataset of known length: Keras stops exactly at its end
+        gan.fit(real_from(step).take(rest).apply(tf.data.experimental.assert_cardinality(rest)), **fit)
+    if callback.diverged:
+        step = _after_divergence(config, callback, checkpoint, manager, out_dir)
+    else:
+        step = int(gan.g_optimizer.iterations.numpy())
+        callback.save(step)
     generator.save(os.path.join(out_dir, GENERATOR))
     return step
 
 
+def _after_divergence(config, callback, checkpoint, manager, out_dir):
+    """train.on_nan: `stop` fails (the last good checkpoint stays in out_dir for a resume);
+    `restore` rolls the weights back to that checkpoint and publishes it."""
+    name, value, step = callback.diverged
+    last = manager.latest_checkpoint
+    last_step = int(last.rsplit("-", 1)[1]) if last else 0
+    where = (
+        f"the last good checkpoint (step {last_step}) is in {manager.directory}" if last else "no checkpoint"
+    )
+    if config.train.on_nan == "stop" or not last:
+        raise PipelineError(
+            f"training diverged: {name} = {value} by step {step}; {where}; lower the learning rates, "
+            "or set --config.train.on_nan=restore to publish the last good checkpoint"
+        )
+    checkpoint.restore(last).assert_existing_objects_matched()
+    print(f"train: {name} = {value} by step {step}; restored the last good checkpoint (step {last_step})")
+    callback.save_samples(last_step)
+    return last_step
+
+
 class _Publish(keras.callbacks.Callback):
-    """Every log_every steps: TensorBoard scalars; checkpoints and sample PNGs at their intervals."""
+    """Every log_every steps: TensorBoard scalars; checkpoints and sample PNGs at their intervals.
+    A non-finite loss or metric stops training at once (no checkpoint of the diverged weights)."""
 
     def __init__(self, manager, writer, fixed_z, meta, out_dir, config):
         super().__init__()
         self.manager, self.writer, self.fixed_z, self.meta = manager, writer, fixed_z, meta
         self.out_dir, self.train = out_dir, config.train
+        self.diverged = None  # (metric, value, step)
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if not np.isfinite(float(value)):
+                step = int(self.model.g_optimizer.iterations.numpy())
+                self.diverged = (name, float(value), step)
+                self.model.stop_training = True
+                return
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.diverged:
+            return
         step = int(self.model.g_optimizer.iterations.numpy())
         with self.writer.as_default(step=step):
             for name, value in (logs or {}).items():
@@ -177,7 +244,7 @@ class _Publish(keras.callbacks.Callback):
         if step % self.train.sample_every == 0:
             self.save_samples(step)
 
-    def save(self, step, final=False):
+    def save(self, step):
         if self.manager.latest_checkpoint is None or not self.manager.latest_checkpoint.endswith(f"-{step}"):
             self.manager.save(checkpoint_number=step)
         self.save_samples(step)

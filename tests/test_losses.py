@@ -66,3 +66,25 @@ def test_unknown_name_lists_valid_ones():
 def test_rejects_wide_logits():
     with pytest.raises(ValueError, match=r"\[B\] or \[B, 1\]"):
         losses.hinge_generator_loss(np.zeros((4, 2), np.float32))
+
+
+def test_every_variant_names_its_loss_family():
+    from gan_tf import models
+
+    assert models.LOSS_FAMILY == {
+        "minimax": "minimax",
+        "non_saturating": "non_saturating",
+        "wgan": "wasserstein",
+        "wgan_gp": "wasserstein",
+        "hinge": "hinge",
+        "least_squares": "least_squares",
+    }
+    for name, cls in models.VARIANTS.items():
+        d_loss, g_loss = losses.get(models.LOSS_FAMILY[name])
+        assert cls(*_tiny_pair())._g_loss_fn is g_loss and cls(*_tiny_pair())._d_loss_fn is d_loss
+
+
+def _tiny_pair():
+    from gan_tf import networks
+
+    return networks.mlp_pair(hidden=4)

@@ -89,19 +89,36 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def distance_to_the_ring(generator, n=1000):
+    """Mean | ||G(z)|| - 1 |: how far G's samples lie from the unit circle that carries the ring's
+    modes (0.01 for real data; an untrained generator's samples sit near the origin)."""
+    z = np.random.default_rng(0).normal(size=(n, 2)).astype("float32")
+    samples = generator(z).numpy()
+    assert np.all(np.isfinite(samples))
+    return float(np.mean(np.abs(np.linalg.norm(samples, axis=1) - 1.0)))
+
+
 @pytest.mark.parametrize("variant", models.VARIANTS)
-def test_each_variant_trains_200_steps_on_the_ring(variant):
+def test_each_variant_learns_the_ring_in_300_steps(variant):
     distribute.set_seed(0)
     g, d = networks.mlp_pair(hidden=64, spectral_norm=variant == "hinge")
-    gan = models.get(variant)(g, d, n_critic=2 if variant.startswith("wgan") else 1)
-    gan.compile(keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+    wasserstein = variant.startswith("wgan")
+    kwargs = {"clip_value": 0.05} if variant == "wgan" else {}
+    n_critic = 5 if wasserstein else 1
+    gan = models.get(variant)(g, d, n_critic=n_critic, **kwargs)
+    beta_2 = 0.9 if wasserstein else 0.999
+    gan.compile(*(keras.optimizers.Adam(1e-3, beta_1=0.5, beta_2=beta_2) for _ in range(2)))
+    before = distance_to_the_ring(g)
     history = gan.fit(
-        data.for_gan(tf.data.Dataset.from_tensor_slices(RING), 64), epochs=1, steps_per_epoch=200, verbose=0
+        data.for_gan(tf.data.Dataset.from_tensor_slices(RING), 64, n_critic),
+        epochs=1,
+        steps_per_epoch=300,
+        verbose=0,
     )
     assert set(gan.metric_names()) <= set(history.history)
     assert all(np.isfinite(v[-1]) for v in history.history.values())
-    samples = gan.generator(np.random.default_rng(0).normal(size=(256, 2)).astype("float32")).numpy()
-    assert np.all(np.isfinite(samples))
+    after = distance_to_the_ring(g)
+    assert after < 0.6 * before  # the samples moved onto the ring: it learned, not just ran
 
 
 def test_variant_metrics():

@@ -69,3 +69,34 @@ def test_for_gan_stream_is_a_pure_function_of_the_seed():
     assert other != stream
     pairs = data.for_gan(ds, 2, n_critic=3, seed=3).take(1).get_single_element()
     assert isinstance(pairs, tuple) and len(pairs) == 3 and all(p.shape == (2,) for p in pairs)
+
+
+@pytest.mark.parametrize("batch,n_critic", [(3, 1), (4, 3)])
+def test_for_gan_starts_at_a_step_without_replaying_the_stream(batch, n_critic):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.range(10)
+
+    def as_lists(stream, n):
+        return [np.asarray(b).tolist() for b in stream.take(n).as_numpy_iterator()]
+
+    straight = as_lists(data.for_gan(ds, batch, n_critic, seed=7), 20)
+    for start in (1, 3, 7, 13):  # starts mid-epoch and on epoch boundaries alike
+        assert (
+            as_lists(data.for_gan(ds, batch, n_critic, seed=7, start_step=start), 20 - start)
+            == straight[start:]
+        )
+    # Step 10**12 lies in epoch e = 10**12 * n_critic * batch // 10, which replaying could never reach:
+    # its first examples are epoch e's seeded permutation at that offset.
+    step = 10**12
+    e, offset = divmod(step * n_critic * batch, 10)
+
+    def shuffled(epoch):  # data epoch `epoch`, shuffled with the seed (7, epoch); no global seed
+        tf.compat.v1.get_default_graph().seed = None
+        return ds.shuffle(
+            10_000, seed=tf.constant(7 * 1_000_003, tf.int64) + epoch, reshuffle_each_iteration=False
+        )
+
+    perm = list(tf.data.Dataset.range(e, e + 2).flat_map(shuffled).as_numpy_iterator())
+    first = np.asarray(as_lists(data.for_gan(ds, batch, n_critic, seed=7, start_step=step, count=10), 1)[0])
+    assert first.ravel().tolist() == perm[offset : offset + batch * n_critic]

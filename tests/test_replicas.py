@@ -23,7 +23,7 @@ def build(arch, variant, strategy, spectral_norm, n_critic):
                 latent_dim=8, size=16, channels=1, width=8, spectral_norm=spectral_norm
             )
         gan = models.get(variant)(g, d, seed=3, n_critic=n_critic)
-        gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+        gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
     return gan
 
 
@@ -71,9 +71,11 @@ def test_two_replicas_equal_one(arch, variant, spectral_norm, grouped):
         np.testing.assert_array_equal(a, b)
     moved = [not np.array_equal(a, b) for a, b in zip(start1, end1, strict=True)]
     assert sum(moved) >= len(moved) // 2  # ... training changed them ...
-    # ... and identically on one and on two replicas, up to float32 summation order (1e-7 to 1e-5,
-    # the most for WGAN-GP + SN, whose steps amplify rounding; per-replica batch norm measured 1.2e-3).
-    assert relative_difference(end1, end2) < 2e-5
+    # ... and identically on one and on two replicas, up to float32 summation order (per-replica
+    # batch norm measured 1.2e-3 here; SGD's rate is kept small, as WGAN-GP's large steps amplify
+    # rounding chaotically: 8e-4 at 0.05 for the DCGAN pair, 6e-9 at 0.01).
+    difference = relative_difference(end1, end2)
+    assert difference < 1e-6
     for name in h1:  # reported metrics are global-batch means too
         np.testing.assert_allclose(h2[name], h1[name], rtol=1e-4, atol=1e-6)
     for layer in gan2.generator.layers + gan2.discriminator.layers:

@@ -5,8 +5,9 @@
   uses PIL bicubic, and the filter changes FID measurably, so compare numbers made with one filter.
   Keras' ImageNet InceptionV3 is not the "pt_inception-2015-12-05" graph of the papers: FIDs from it
   rank models but are not comparable to published tables.
-- `DigitsClassifier`: a small CNN on scikit-learn's digits; features, class probabilities and labels
-  per channel (stacked digits: 3 channels -> 1000 classes).
+- `DigitsClassifier`: a small CNN on half of scikit-learn's digits (`digits_split`); features, class
+  probabilities and labels per channel (stacked digits: 3 channels -> 1000 classes). It knows the
+  digit ids it was trained on, so that real references can leave them out.
 """
 
 import os
@@ -65,12 +66,21 @@ def build_digits_classifier(size):
     return keras.Model(x, keras.layers.Dense(10, name="logits")(h), name="digits_classifier")
 
 
+def digits_split(seed=0, train_fraction=0.5):
+    """(train ids, held-out ids) of scikit-learn's 1797 digits, a seeded split. The classifier trains
+    on the first; a metric's real reference may use only digits of the second (a feature extractor
+    scores the examples it was trained on as better than real data it never saw)."""
+    n = len(data.load_digits()[1])
+    order = np.random.default_rng(seed).permutation(n)
+    split = int(train_fraction * n)
+    return np.sort(order[:split]), np.sort(order[split:])
+
+
 def train_digits_classifier(size=8, seed=0, epochs=60):
-    """A CNN on 80 % of scikit-learn's digits at `size` px; returns (model, held-out accuracy)."""
+    """A CNN on the training half of `digits_split(seed)` at `size` px; returns (model, accuracy on
+    the held-out half, which it never saw)."""
     images, labels = data.load_digits(size)
-    order = np.random.default_rng(seed).permutation(len(images))
-    split = int(0.8 * len(images))
-    train, test = order[:split], order[split:]
+    train, test = digits_split(seed)
     keras.utils.set_random_seed(seed)
     model = build_digits_classifier(size)
     model.compile(
@@ -93,8 +103,10 @@ class DigitsClassifier:
 
     name = "digits_classifier"
 
-    def __init__(self, model):
+    def __init__(self, model, trained_on=None, held_out_accuracy=None):
         self.model = model
+        self.trained_on = None if trained_on is None else np.asarray(trained_on)  # digit ids it saw
+        self.held_out_accuracy = held_out_accuracy
         self.features_model = keras.Model(model.input, [model.get_layer("features").output, model.output])
 
     def __call__(self, images):

@@ -1,0 +1,165 @@
+"""The bad-input catalog: each case is one line naming the problem and the fix, a non-zero exit, no
+traceback and nothing half-published."""
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from configs import image_folder
+from pipeline import cli
+from tests.pipeline_helpers import LATENT, tiny
+from tests.pipeline_helpers import cli as run_cli
+from tests.test_sources import shrink
+
+
+def images_of_two_sizes(path):
+    path.mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path / "a.png")
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(path / "b.png")
+    return str(path)
+
+
+def folder_config(path, image_size=8):
+    config = shrink(image_folder.get_config())
+    config.data.path, config.data.image_size = str(path), image_size
+    return config
+
+
+# (stages, config maker (tmp_path -> config), message)
+CASES = {
+    "steps not positive": (["ingest", "train"], lambda p: tiny(steps=0), "train.steps must be a positive"),
+    "batch not positive": (
+        ["ingest", "train"],
+        lambda p: tiny(train__batch_size=0),
+        "batch_size must be a pos",
+    ),
+    "learning rate not positive": (
+        ["ingest", "train"],
+        lambda p: tiny(train__d_lr=-1.0),
+        "d_lr must be positive",
+    ),
+    "unknown loss": (["ingest", "train"], lambda p: tiny(gan__loss="vanilla"), "valid variants: minimax"),
+    "unknown arch": (["ingest", "train"], lambda p: tiny(model__arch="resnet"), "valid: mlp, dcgan"),
+    "unknown strategy": (["ingest"], lambda p: tiny(distribution__strategy="tpu9"), "valid: one_device"),
+    "unknown mixture": (["ingest"], lambda p: tiny(data__name="spiral"), "valid: ring8, grid25"),
+    "unknown source": (["ingest"], lambda p: tiny(data__source="s3"), "valid: mixture, digits"),
+    "unknown on_nan": (["ingest", "train"], lambda p: tiny(train__on_nan="retry"), "valid: stop, restore"),
+    "batch not divisible by replicas": (
+        ["ingest", "train"],
+        lambda p: tiny(train__batch_size=63, distribution__strategy="mirrored", distribution__num_devices=2),
+        "63 is not divisible by 2 replicas",
+    ),
+    "empty dataset": (["ingest"], lambda p: tiny(data__num_examples=0), "gave no examples"),
+    "too little data for a batch": (
+        ["ingest", "train"],
+        lambda p: tiny(data__num_examples=10),
+        "cannot fill",
+    ),
+    "vector data for a DCGAN": (["ingest", "train"], lambda p: tiny(model__arch="dcgan"), "needs images"),
+    "image size a DCGAN cannot make": (
+        ["ingest", "train"],
+        lambda p: folder_config(images_of_two_sizes(p / "im"), image_size=20),
+        "the data is 20x20x3",
+    ),
+    "missing TFDS data": (
+        ["ingest"],
+        lambda p: tiny(data__source="tfds", data__tfds_name="mnist", data__data_dir=str(p / "none")),
+        "is not prepared in",
+    ),
+    "image folder missing": (["ingest"], lambda p: folder_config(p / "nope"), "is not a folder of images"),
+    "image folder empty": (["ingest"], lambda p: folder_config((p / "e").mkdir() or p / "e"), "no images"),
+    "image folder of mixed sizes": (
+        ["ingest"],
+        lambda p: folder_config(images_of_two_sizes(p / "im"), image_size=0),
+        "different sizes .*set --config.data.image_size",
+    ),
+    "image folder holding a non-image": (
+        ["ingest"],
+        lambda p: folder_config(p.joinpath("x.png").write_text("text") and p),
+        "cannot read image",
+    ),
+    "export of a missing model": (["export"], lambda p: tiny(), "export needs the train stage's output"),
+    "unknown stage": (["ingest", "deploy"], lambda p: tiny(), r"unknown stage\(s\) deploy"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_one_clear_error(tmp_path, case):
+    stages, make_config, message = CASES[case]
+    workdir = tmp_path / "run"
+    with pytest.raises(cli.PipelineError, match=message) as err:
+        cli.run_stages(stages, make_config(tmp_path), str(workdir))
+    assert "\n" not in str(err.value)
+    left = sorted(os.listdir(workdir)) if workdir.exists() else []
+    assert not [d for d in left if d.startswith(".")]  # no scratch directory left behind
+    assert not [d for d in left if d not in ("ingest", "train.partial")]  # no stage the error hit published
+
+
+def test_unwritable_workdir_and_workdir_that_is_a_file(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(cli.PipelineError, match="is a file, not a directory"):
+        cli.run_stages(["ingest"], tiny(), str(tmp_path / "file"))
+    with pytest.raises(cli.PipelineError, match="cannot write to --workdir"):
+        cli.run_stages(["ingest"], tiny(), str(tmp_path / "file" / "below"))  # root can write anywhere else
+    with pytest.raises(cli.PipelineError, match="cannot write to --workdir"):
+        cli.run_stages(["ingest"], tiny(), "/proc/gan-tf-run")
+
+
+def test_unblessed_export_is_refused(tmp_path):
+    config = tiny(steps=20, eval__thresholds={"modes": 9})  # the ring has 8 modes
+    cli.run_stages(["ingest", "train", "evaluate"], config, str(tmp_path))
+    with pytest.raises(cli.PipelineError, match="did not bless .* pass --force"):
+        cli.run_stages(["export"], config, str(tmp_path))
+    assert not os.path.exists(tmp_path / "export" / "1")
+
+
+CLI_CASES = {
+    "override of the wrong type": (
+        None,
+        "--config.train.steps=abc",
+        "bad flag: flag --config.train.steps=abc",
+    ),
+    "unknown override": (None, "--config.train.stepz=3", "stepz"),
+    "config file without get_config": ("tests/__init__.py", None, "has no get_config()"),
+    "missing config file": ("configs/nope.py", None, "nope.py"),
+}
+
+
+def our_lines(stderr):
+    """gan-tf's own lines on stderr (TensorFlow prints start-up chatter there before any of ours)."""
+    return [line for line in stderr.splitlines() if line.startswith("gan-pipeline")]
+
+
+@pytest.mark.parametrize("case", list(CLI_CASES))
+def test_bad_flags_on_the_command_line(tmp_path, case):
+    config, flag, message = CLI_CASES[case]
+    out = run_cli(
+        "pipeline.run", tmp_path / "run", *([flag] if flag else []), config=config or "configs/grid25.py"
+    )
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    (line,) = our_lines(out.stderr)
+    assert line.startswith("gan-pipeline: error: ") and message in line
+    assert not (tmp_path / "run").exists()
+
+
+def test_workdir_that_is_a_file_from_the_command_line(tmp_path):
+    (tmp_path / "file").write_text("x")
+    out = run_cli("pipeline.ingest", tmp_path / "file")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    want = f"gan-pipeline: error: --workdir {tmp_path / 'file'} is a file, not a directory; pass a directory"
+    assert our_lines(out.stderr) == [want]
+    traced = run_cli("pipeline.ingest", tmp_path / "file", "--traceback")
+    assert "Traceback" in traced.stderr  # --traceback shows where it came from
+
+
+def test_serving_input_of_the_wrong_shape_or_dtype(tmp_path):
+    config = tiny(steps=20)
+    cli.run_stages(list(cli.STAGES), config, str(tmp_path))
+    serve = tf.saved_model.load(str(tmp_path / "export" / "1")).signatures["serving_default"]
+    with pytest.raises((ValueError, TypeError, tf.errors.InvalidArgumentError), match=r"z|shape|dtype"):
+        serve(z=tf.zeros([2, LATENT + 1]))
+    with pytest.raises((ValueError, TypeError, tf.errors.InvalidArgumentError)):
+        serve(z=tf.zeros([2, LATENT], tf.int32))
