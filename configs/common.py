@@ -23,8 +23,10 @@ def base():
     c.model.arch = "mlp"  # mlp | dcgan
     c.model.latent_dim = 2
     c.model.hidden = 256  # mlp width
+    c.model.d_hidden = 0  # mlp discriminator width (0 = model.hidden)
     c.model.g_depth = 3
     c.model.d_depth = 2
+    c.model.g_batch_norm = False  # mlp generator: batch norm after each hidden layer
     c.model.width = 32  # dcgan base filters
     c.model.spectral_norm = False
 
@@ -35,6 +37,10 @@ def base():
     c.gan.clip_value = 0.01  # wgan only
     c.gan.gp_weight = 10.0  # wgan_gp only
     c.gan.r1_weight = 0.0
+    c.gan.pack = 1  # PacGAN: D judges this many samples at once (all real or all fake)
+    c.gan.top_k_nu = 0.0  # top-k G updates: floor of k as a fraction of the batch (0 = off)
+    c.gan.top_k_gamma = 0.99  # k <- gamma k ...
+    c.gan.top_k_every = 1000  # ... every this many steps
 
     c.train = ConfigDict()
     c.train.steps = 5000
@@ -50,6 +56,7 @@ def base():
     c.train.shuffle_buffer = 10_000
     c.train.cache_bytes = 2 * 1024**3  # keep the parsed data in memory when it is at most this big
     c.train.steps_per_execution = 1  # steps per tf.function call (must divide log_every)
+    c.train.ema_decay = 0.0  # generator weight average for evaluation and export (0 = off; 0.999 typical)
     c.train.on_nan = "stop"  # a NaN/Inf loss: stop (exit 1, last checkpoint kept) | restore (publish it)
 
     c.distribution = ConfigDict()
@@ -69,6 +76,11 @@ def base():
 
     c.export = ConfigDict()
     c.export.clip = True  # images: clip served samples to the pixel range
+    c.export.refine = "none"  # discriminator-guided sampling served and evaluated: none | latent | drs
+    c.export.latent_steps = 20  # latent: ascent steps on D(G(z)) - ||z||^2/2 ...
+    c.export.latent_step_size = 0.01  # ... of this size
+    c.export.drs_percentile = 95.0  # drs: gamma = this percentile of F over the pilot batch
+    c.export.drs_pilot = 10_000  # drs: generated samples that calibrate D~_M and gamma
     return c
 
 

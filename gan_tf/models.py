@@ -17,11 +17,14 @@ iterations restored) draws what an uninterrupted run would.
 import keras
 import tensorflow as tf
 
-from gan_tf import losses, noise, penalties
+from gan_tf import ema, losses, noise, packing, penalties, topk
 
 
 class GAN(keras.Model):
     """A generator / discriminator pair trained with `fit()` on a dataset of real batches.
+
+    With PacGAN packing (`pack` = m > 1) the discriminator's examples are groups of m consecutive
+    samples (`gan_tf.packing`): losses, penalties and reported D values are per packed example.
 
     The dataset yields either one real batch per step (reused for the n_critic discriminator updates,
     each with fresh noise) or a tuple of n_critic real batches (a fresh batch per update, exactly
@@ -32,20 +35,41 @@ class GAN(keras.Model):
         n_critic: discriminator updates per generator update.
         seed: seed of the stateless noise.
         r1_weight: weight of the R1 penalty 1/2||grad D(x)||^2 on real data (0 = off).
+        ema_decay: beta of the generator's weight average `ema_generator` (0 = off; `gan_tf.ema`).
+        pack: PacGAN packing m: D judges m samples at once (`gan_tf.packing`; D's input is m times wider).
+        top_k: (nu, gamma, every) for top-k generator updates (`gan_tf.topk`), or None.
     """
 
     loss_name = "non_saturating"
 
-    def __init__(self, generator, discriminator, *, n_critic=1, seed=0, r1_weight=0.0, **kwargs):
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        n_critic=1,
+        seed=0,
+        r1_weight=0.0,
+        ema_decay=0.0,
+        pack=1,
+        top_k=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if int(n_critic) < 1:
             raise ValueError(f"n_critic must be >= 1, got {n_critic}")
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        if int(pack) < 1:
+            raise ValueError(f"pack must be >= 1, got {pack}")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.input_shape[-1])
         self.n_critic = int(n_critic)
         self.seed = int(seed)
         self.r1_weight = float(r1_weight)
+        self.ema_decay, self.pack, self.top_k = float(ema_decay), int(pack), top_k
+        self.ema_generator = ema.clone(generator) if self.ema_decay else None
         self._d_loss_fn, self._g_loss_fn = losses.get(self.loss_name)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
         self.built = True
@@ -98,6 +122,7 @@ class GAN(keras.Model):
     def _discriminator_step(self, real, stream):
         real = tf.cast(real, tf.float32)
         fake = self.generator(self._noise(tf.shape(real)[0], stream), training=True)
+        real, fake = packing.pack(real, self.pack), packing.pack(fake, self.pack)  # D's examples
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             logits = self._critic(tf.concat([real, fake], axis=0))
@@ -117,13 +142,27 @@ class GAN(keras.Model):
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             fake = self.generator(self._noise(batch, self.n_critic), training=True)
-            g_loss = self.generator_loss(self._critic(fake))
-            loss = tf.nn.compute_average_loss(g_loss)
+            fake_logits = self._critic(packing.pack(fake, self.pack))
+            g_loss = self.generator_loss(fake_logits)
+            if self.top_k:  # only the k best-scored fakes of the global batch
+                k = self._top_k(fake_logits)
+                g_loss = g_loss * topk.mask(fake_logits, k)
+                loss = tf.nn.compute_average_loss(g_loss, global_batch_size=k)
+            else:
+                loss = tf.nn.compute_average_loss(g_loss)
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        if self.ema_generator is not None:
+            ema.update(self.ema_generator, self.generator, self.ema_decay, self.g_optimizer.iterations)
         self._track(g_loss=g_loss)
+
+    def _top_k(self, fake_logits):
+        nu, gamma, every = self.top_k
+        global_batch = tf.size(fake_logits) * tf.distribute.get_replica_context().num_replicas_in_sync
+        return topk.k_at(self.g_optimizer.iterations, global_batch, gamma, nu, every)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _critic(self, x):
+        """D's logits for (packed) examples x."""
         return self.discriminator(x, training=True)
 
     def _real_batches(self, data):

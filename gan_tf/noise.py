@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import tensorflow as tf
 
-STREAMS = ("train", "evaluate", "samples", "export_check")
+STREAMS = ("train", "evaluate", "samples", "export_check", "drs")
 
 
 def stream_key(seed, stream):

@@ -21,7 +21,7 @@ from gan_tf import __version__
 SECTIONS = {
     "ingest": ("seed", "data"),
     "train": ("seed", "model", "gan", "train", "distribution"),
-    "evaluate": ("seed", "eval"),
+    "evaluate": ("seed", "eval", "export"),  # export.refine: evaluation scores what export serves
     "export": ("export",),
 }
 UPSTREAM = {
@@ -31,7 +31,8 @@ UPSTREAM = {
     "export": ("train", "evaluate"),
 }
 MANIFEST = "manifest.json"
-GENERATOR = "generator.keras"  # the train stage's trained generator, read by evaluate and export
+GENERATOR = "generator.keras"  # the train stage's generator (its weight average with train.ema_decay)
+DISCRIMINATOR = "discriminator.keras"  # the train stage's discriminator, for guided sampling
 
 
 class PipelineError(Exception):
@@ -102,6 +103,8 @@ def check_files(directory, files):
         path = os.path.join(directory, rel)
         if not os.path.isfile(path):
             return f"{path} is missing"
+        if want is None:  # listed without a checksum: existence is all that is known
+            continue
         size = os.path.getsize(path)
         if size != want["bytes"]:
             return f"{path} is truncated or altered ({size} bytes, {want['bytes']} expected)"

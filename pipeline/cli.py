@@ -98,14 +98,20 @@ def guarded(fn):
     try:
         fn()
     except (PipelineError, ValueError, FileNotFoundError, OSError, RuntimeError) as err:
-        if TRACEBACK.value:
-            raise
-        message = " ".join(str(err).split()) or type(err).__name__
-        print(f"gan-pipeline: error: {message}", file=sys.stderr)
-        sys.exit(1)
+        _fail(err, " ".join(str(err).split()) or type(err).__name__)
+    except Exception as err:  # anything else is a bug or an input no check anticipated: still one line
+        text = " ".join(str(err).split())
+        _fail(err, f"unexpected {type(err).__name__}: {text} (rerun with --traceback for the details)")
     except KeyboardInterrupt:
         print("gan-pipeline: interrupted; re-run the same command to resume", file=sys.stderr)
         sys.exit(130)
+
+
+def _fail(err, message):
+    if TRACEBACK.value:
+        raise err
+    print(f"gan-pipeline: error: {message}", file=sys.stderr)
+    sys.exit(1)
 
 
 def parse_flags(argv):

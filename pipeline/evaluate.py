@@ -3,7 +3,9 @@
     python -m pipeline.evaluate --config=configs/grid25.py --workdir=runs/grid25
 
 Each metric is written with its sample count and a real-vs-real reference (the same metric on real
-data: for mixtures a real sample, for images two disjoint halves of the real set). The model is blessed
+data: for mixtures a real sample, for images two disjoint halves of the real set). With
+export.refine = latent | drs the metrics score the refined sampler that export serves, and
+`raw/<metric>` the generator alone, side by side. The model is blessed
 when every threshold of config.eval.thresholds holds (<= for config.eval.lower_is_better, else >=).
 """
 
@@ -12,8 +14,8 @@ import os
 import keras
 import numpy as np
 
-from pipeline import evaluators, ingest, samples
-from pipeline.artifacts import GENERATOR, PipelineError, Stage, write_json
+from pipeline import evaluators, guided, ingest, samples
+from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, write_json
 
 BLESSED, NOT_BLESSED = "BLESSED", "NOT_BLESSED"
 
@@ -24,11 +26,22 @@ def run(config, workdir, force=False):
         return stage.dir
     meta = ingest.dataset_info(stage.input_dir("ingest"))
     generator = keras.models.load_model(os.path.join(stage.input_dir("train"), GENERATOR), compile=False)
+    refined = config.export.refine != "none"
+    sampler = None
+    if refined:
+        discriminator = keras.models.load_model(
+            os.path.join(stage.input_dir("train"), DISCRIMINATOR), compile=False
+        )
+        sampler = guided.Sampler(config, generator, discriminator)
     tmp = stage.temp_dir()
-    context = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp)
+    raw = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp)
+    context = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp, sampler)
     metrics = {}
     for evaluator in evaluators.for_data(config, meta, workdir):
         print(f"evaluate: {evaluator.name} on {config.eval.num_samples} samples")
+        if refined:  # the raw generator beside what export serves (export.refine)
+            metrics.update({f"raw/{k}": v for k, v in evaluator.run(raw).items()})
+            print(f"evaluate: {evaluator.name} of the export.refine={config.export.refine} sampler")
         metrics.update(evaluator.run(context))
     blessed, checks = bless(metrics, config.eval.thresholds.to_dict(), config.eval.lower_is_better)
     report = {"metrics": metrics, "checks": checks, "blessed": blessed}

@@ -18,7 +18,7 @@ from pipeline.artifacts import PipelineError, fingerprint, read_manifest, replac
 class Context:
     """What evaluators share: the config, dataset.json, the real records and the generator."""
 
-    def __init__(self, config, meta, ingest_dir, generator, out_dir):
+    def __init__(self, config, meta, ingest_dir, generator, out_dir, sampler=None):
         self.config, self.meta, self.ingest_dir, self.generator, self.out_dir = (
             config,
             meta,
@@ -26,6 +26,7 @@ class Context:
             generator,
             out_dir,
         )
+        self.sampler = sampler  # a pipeline.guided.Sampler (export.refine), or None: G(z)
         self.latent_dim = int(generator.input_shape[-1])
         self.eligible = None  # real examples a metric may use (None: all)
 
@@ -47,7 +48,10 @@ class Context:
         for start in range(0, n, batch):
             size = min(batch, n - start)
             z = noise.normal([size, self.latent_dim], self.config.seed, "evaluate", counter=start)
-            yield self.generator(z, training=False).numpy()
+            if self.sampler is not None:
+                yield np.asarray(self.sampler.samples(z, counter=start))
+            else:
+                yield self.generator(z, training=False).numpy()
 
     def generate(self, n):
         return np.concatenate(list(self.generate_batches(n)))

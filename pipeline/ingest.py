@@ -96,6 +96,11 @@ def verify_shards(ingest_dir):
     """Check every shard's size and sha256 against dataset.json; one-line PipelineError naming the
     first shard that is missing, truncated or altered. Returns the shard paths."""
     meta = dataset_info(ingest_dir)
+    if "shards" not in meta:
+        raise PipelineError(
+            f"{ingest_dir} was written by an older gan-tf (no shard checksums); re-ingest with "
+            "`python -m pipeline.ingest --force` (same --config and --workdir)"
+        )
     paths = []
     for shard in meta["shards"]:
         path = os.path.join(ingest_dir, shard["file"])

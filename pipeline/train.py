@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from gan_tf import data, distribute, models, networks, noise
 from pipeline import ingest, samples
-from pipeline.artifacts import GENERATOR, PipelineError, Stage, read_json, write_json
+from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, read_json, write_json
 
 
 def run(config, workdir, force=False):
@@ -34,6 +34,7 @@ def run(config, workdir, force=False):
         partial,
         outputs={
             "generator": GENERATOR,
+            "discriminator": DISCRIMINATOR,
             "checkpoints": "checkpoints",
             "tensorboard": "tensorboard",
             "samples": "samples",
@@ -53,7 +54,7 @@ def _check(config, meta):
         if not isinstance(t[name], int) or t[name] < 1:
             raise PipelineError(f"train.{name} must be a positive integer, got {t[name]!r}")
     for name in ("d_lr", "g_lr"):
-        if not t[name] > 0:
+        if not isinstance(t[name], int | float) or not t[name] > 0:
             raise PipelineError(f"train.{name} must be positive, got {t[name]!r}")
     if t.on_nan not in ON_NAN:
         raise PipelineError(f"unknown train.on_nan {t.on_nan!r}; valid: {', '.join(ON_NAN)}")
@@ -80,6 +81,13 @@ def _check(config, meta):
                 f"model.arch=dcgan makes square {sorted(networks.IMAGE_SIZES)} px images with 1 or 3 "
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
+    g = config.gan
+    if g.pack < 1 or (t.batch_size // (d.num_devices if d.strategy == "mirrored" else 1)) % g.pack:
+        raise PipelineError(f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch")
+    if not 0.0 <= t.ema_decay < 1.0:
+        raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
+    if g.top_k_nu and not (0.0 < g.top_k_nu <= 1.0 and 0.0 < g.top_k_gamma <= 1.0 and g.top_k_every >= 1):
+        raise PipelineError("gan.top_k_nu and gan.top_k_gamma must be in (0, 1], gan.top_k_every >= 1")
     if meta["count"] < t.batch_size * config.gan.n_critic:
         raise PipelineError(
             f"{meta['count']} examples cannot fill one step (train.batch_size {t.batch_size} x "
@@ -88,20 +96,30 @@ def _check(config, meta):
 
 
 def build_networks(config, meta):
-    m = config.model
+    """(generator, discriminator); with gan.pack = m, D takes m samples at once (m x wider input)."""
+    m, pack = config.model, config.gan.pack
     if m.arch == "mlp":
-        return networks.mlp_pair(
-            m.latent_dim, meta["shape"][0], m.hidden, m.g_depth, m.d_depth, m.spectral_norm
-        )
+        data_dim = meta["shape"][0]
+        generator = networks.mlp_generator(m.latent_dim, data_dim, m.hidden, m.g_depth, m.g_batch_norm)
+        hidden = m.d_hidden or m.hidden
+        return generator, networks.mlp_discriminator(data_dim * pack, hidden, m.d_depth, m.spectral_norm)
     if m.arch == "dcgan":
         size, _, channels = meta["shape"]
-        return networks.dcgan_pair(m.latent_dim, size, channels, m.width, m.spectral_norm)
+        generator = networks.dcgan_generator(m.latent_dim, size, channels, m.width)
+        return generator, networks.dcgan_discriminator(size, channels * pack, m.width, m.spectral_norm)
     raise PipelineError(f"unknown model.arch {m.arch!r}; valid: mlp, dcgan")
 
 
 def build_gan(config, generator, discriminator):
     g = config.gan
-    kwargs = {"n_critic": g.n_critic, "seed": config.seed, "r1_weight": g.r1_weight}
+    kwargs = {
+        "n_critic": g.n_critic,
+        "seed": config.seed,
+        "r1_weight": g.r1_weight,
+        "ema_decay": config.train.ema_decay,
+        "pack": g.pack,
+        "top_k": (g.top_k_nu, g.top_k_gamma, g.top_k_every) if g.top_k_nu else None,
+    }
     if g.loss in ("minimax", "non_saturating"):
         kwargs["label_smoothing"] = g.label_smoothing
     if g.loss == "wgan":
@@ -140,12 +158,10 @@ def run_fn(config, ingest_dir, out_dir):
             g_optimizer=_adam(t, t.g_lr, t.steps),
             steps_per_execution=t.steps_per_execution,
         )
-        checkpoint = tf.train.Checkpoint(
-            generator=generator,
-            discriminator=discriminator,
-            g_optimizer=gan.g_optimizer,
-            d_optimizer=gan.d_optimizer,
-        )
+        tracked = {"generator": generator, "discriminator": discriminator}
+        if gan.ema_generator is not None:
+            tracked["ema_generator"] = gan.ema_generator
+        checkpoint = tf.train.Checkpoint(**tracked, g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer)
         manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=3)
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
@@ -185,12 +201,16 @@ def run_fn(config, ingest_dir, out_dir):
     if step < t.steps and not callback.diverged:  # the rest: exactly t.steps, never more
         rest = t.steps - step  # a finite dataset of known length: Keras stops exactly at its end
         gan.fit(real_from(step).take(rest).apply(tf.data.experimental.assert_cardinality(rest)), **fit)
+    if not callback.diverged and not _finite_weights(gan):
+        callback.diverged = ("weights", float("nan"), int(gan.g_optimizer.iterations.numpy()))
     if callback.diverged:
         step = _after_divergence(config, callback, checkpoint, manager, out_dir)
     else:
         step = int(gan.g_optimizer.iterations.numpy())
         callback.save(step)
-    generator.save(os.path.join(out_dir, GENERATOR))
+    # Evaluation and export use the averaged generator when there is one; D for guided sampling.
+    (gan.ema_generator or generator).save(os.path.join(out_dir, GENERATOR))
+    discriminator.save(os.path.join(out_dir, DISCRIMINATOR))
     return step
 
 
@@ -211,7 +231,13 @@ def _after_divergence(config, callback, checkpoint, manager, out_dir):
     checkpoint.restore(last).assert_existing_objects_matched()
     print(f"train: {name} = {value} by step {step}; restored the last good checkpoint (step {last_step})")
     callback.save_samples(last_step)
+    callback.writer.flush()
     return last_step
+
+
+def _finite_weights(gan):
+    networks = [gan.generator, gan.discriminator] + ([gan.ema_generator] if gan.ema_generator else [])
+    return all(np.all(np.isfinite(w.numpy())) for n in networks for w in n.weights)
 
 
 class _Publish(keras.callbacks.Callback):
@@ -233,9 +259,11 @@ class _Publish(keras.callbacks.Callback):
                 return
 
     def on_epoch_end(self, epoch, logs=None):
+        step = int(self.model.g_optimizer.iterations.numpy())
+        if not self.diverged and not _finite_weights(self.model):  # a finite loss can hide NaN weights
+            self.diverged, self.model.stop_training = ("weights", float("nan"), step), True
         if self.diverged:
             return
-        step = int(self.model.g_optimizer.iterations.numpy())
         with self.writer.as_default(step=step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(name, value)
@@ -251,7 +279,8 @@ class _Publish(keras.callbacks.Callback):
         self.writer.flush()
 
     def save_samples(self, step):
-        fake = self.model.generator(self.fixed_z, training=False).numpy()
+        generator = self.model.ema_generator or self.model.generator
+        fake = generator(self.fixed_z, training=False).numpy()
         path = os.path.join(self.out_dir, "samples", f"step_{step:07d}.png")
         png = samples.save_png(fake, self.meta, path)
         with self.writer.as_default(step=step):

@@ -95,7 +95,8 @@ def test_bad_input_is_one_clear_error(tmp_path, case):
     assert "\n" not in str(err.value)
     left = sorted(os.listdir(workdir)) if workdir.exists() else []
     assert not [d for d in left if d.startswith(".")]  # no scratch directory left behind
-    assert not [d for d in left if d not in ("ingest", "train.partial")]  # no stage the error hit published
+    published_before_the_error = {"ingest", "train.partial"} if stages[:2] == ["ingest", "train"] else set()
+    assert set(left) <= published_before_the_error  # the stage the error hit published nothing
 
 
 def test_unwritable_workdir_and_workdir_that_is_a_file(tmp_path):
@@ -159,7 +160,9 @@ def test_serving_input_of_the_wrong_shape_or_dtype(tmp_path):
     config = tiny(steps=20)
     cli.run_stages(list(cli.STAGES), config, str(tmp_path))
     serve = tf.saved_model.load(str(tmp_path / "export" / "1")).signatures["serving_default"]
-    with pytest.raises((ValueError, TypeError, tf.errors.InvalidArgumentError), match=r"z|shape|dtype"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=rf"is not compatible with expected shape \[\?,{LATENT}\]"
+    ):
         serve(z=tf.zeros([2, LATENT + 1]))
-    with pytest.raises((ValueError, TypeError, tf.errors.InvalidArgumentError)):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a int32"):
         serve(z=tf.zeros([2, LATENT], tf.int32))

@@ -181,3 +181,58 @@ def test_export_of_mixtures_serves_raw_coordinates(tmp_path):
     z = np.random.default_rng(2).standard_normal((8, 3)).astype("float32") * 10
     served = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"](z=tf.constant(z))
     np.testing.assert_allclose(served["samples"].numpy(), generator(z).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_a_corrupt_shard_of_the_same_size_is_caught_by_its_checksum(tmp_path):
+    workdir = str(tmp_path)
+    cli.run_stages(["ingest"], tiny(), workdir)
+    shard = os.path.join(workdir, "ingest", "data-00002-of-00004.tfrecord")
+    size = os.path.getsize(shard)
+    with open(shard, "r+b") as f:  # flip one byte in the middle: same size, other content
+        f.seek(size // 2)
+        byte = f.read(1)
+        f.seek(size // 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert os.path.getsize(shard) == size
+    with pytest.raises(cli.PipelineError, match="data-00002-of-00004.tfrecord is altered .*sha256"):
+        ingest.read_records(os.path.join(workdir, "ingest"))
+
+
+def test_nan_weights_behind_a_finite_loss_are_never_checkpointed(tmp_path, monkeypatch):
+    original = models.GAN._generator_step
+
+    def poisoned(self, batch):  # after update 20 a weight turns NaN; the loss logged was computed before
+        original(self, batch)
+        variable = self.generator.trainable_variables[0]
+        nan = tf.fill(tf.shape(variable), np.nan)
+        variable.assign(tf.where(tf.equal(self.g_optimizer.iterations, 20), nan, variable))
+
+    monkeypatch.setattr(models.GAN, "_generator_step", poisoned)
+    with pytest.raises(cli.PipelineError, match="diverged: weights = nan by step 20; no checkpoint"):
+        cli.run_stages(["ingest", "train"], tiny(steps=40), str(tmp_path))
+    checkpoints = os.path.join(tmp_path, "train.partial", "checkpoints")
+    assert tf.train.latest_checkpoint(checkpoints) is None
+
+
+def test_a_resumed_train_starts_its_data_at_the_step_without_replay(tmp_path, monkeypatch):
+    from gan_tf import data
+
+    config = tiny(steps=40, train__lr_schedule="constant")
+    straight = str(tmp_path / "straight")
+    cli.run_stages(["ingest", "train"], config, straight)
+    stopped = str(tmp_path / "stopped")
+    with monkeypatch.context() as patch:
+        poison_generator_loss(patch, from_step=25)  # stops after the checkpoint of step 20
+        with pytest.raises(cli.PipelineError, match="diverged"):
+            cli.run_stages(["ingest", "train"], config, stopped)
+    starts, for_gan = [], data.for_gan
+
+    def spy(*args, **kwargs):
+        starts.append(kwargs.get("start_step", 0))
+        return for_gan(*args, **kwargs)
+
+    monkeypatch.setattr(data, "for_gan", spy)
+    cli.run_stages(["ingest", "train"], config, stopped)
+    assert starts[0] == 20  # the stream starts at step 20 itself (no skip over 20 steps of batches)
+    for a, b in zip(load_generator(straight), load_generator(stopped), strict=True):
+        np.testing.assert_array_equal(a, b)

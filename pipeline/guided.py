@@ -1,0 +1,52 @@
+"""export.refine for the pipeline: one place that turns (G, D, config) into the sampler that evaluate
+scores and export serves. none: G(z); latent: G(refined z); drs: rejection sampling (`gan_tf.refine`)."""
+
+import tensorflow as tf
+
+from gan_tf import noise, refine
+from pipeline.artifacts import PipelineError
+
+MODES = ("none", "latent", "drs")
+
+
+class Sampler:
+    """samples(z, counter): the served samples for noise z (DRS ignores z's values, keeps its count and
+    draws its own proposals from the "drs" noise stream at `counter`)."""
+
+    def __init__(self, config, generator, discriminator=None):
+        e = config.export
+        if e.refine not in MODES:
+            raise PipelineError(f"unknown export.refine {e.refine!r}; valid: {', '.join(MODES)}")
+        self.mode, self.generator, self.discriminator = e.refine, generator, discriminator
+        self.pack, self.seed = config.gan.pack, config.seed
+        self.latent_dim = int(generator.input_shape[-1])
+        self.steps, self.step_size = int(e.latent_steps), float(e.latent_step_size)
+        if self.mode == "drs":
+            z = noise.normal([int(e.drs_pilot), self.latent_dim], config.seed, "drs", counter=0)
+            logits = refine.score(discriminator, generator(z, training=False), self.pack)
+            self.d_max, self.gamma = refine.drs_calibrate(logits.numpy(), e.drs_percentile)
+
+    def latent(self, z):
+        return refine.latent_refine(
+            self.generator, self.discriminator, z, self.steps, self.step_size, self.pack
+        )
+
+    def drs(self, num_samples, seed):
+        return refine.drs_sample(
+            self.generator,
+            self.discriminator,
+            num_samples,
+            seed,
+            self.d_max,
+            self.gamma,
+            self.latent_dim,
+            self.pack,
+        )
+
+    def samples(self, z, counter=0):
+        if self.mode == "latent":
+            return self.generator(self.latent(z), training=False)
+        if self.mode == "drs":
+            seed = noise.stream_key(self.seed, "drs") // 2 + 1 + int(counter)
+            return self.drs(tf.shape(z)[0], seed)
+        return self.generator(z, training=False)
