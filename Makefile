@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench lint format lock clean
+.PHONY: run test bench bench-quality lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
+
+# The sample-quality sweep (hours on 2 cores; resumable: finished runs are skipped). ARGS=--quick: minutes.
+bench-quality: $(STAMP)
+	$(BIN)/python -m bench.quality $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

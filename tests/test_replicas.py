@@ -13,27 +13,29 @@ RING = data.sample_mixture("ring8", 512, seed=0)
 DIGITS = data.load_digits(16)[0][:512]
 
 
-def build(arch, variant, strategy, spectral_norm, n_critic):
+def build(arch, variant, strategy, spectral_norm, n_critic, **options):
     distribute.set_seed(1)
+    pack = options.get("pack", 1)
     with strategy.scope():
         if arch == "mlp":
-            g, d = networks.mlp_pair(hidden=16, spectral_norm=spectral_norm)
+            g = networks.mlp_generator(hidden=16)
+            d = networks.mlp_discriminator(2 * pack, hidden=16, spectral_norm=spectral_norm)
         else:
-            g, d = networks.dcgan_pair(
-                latent_dim=8, size=16, channels=1, width=8, spectral_norm=spectral_norm
-            )
-        gan = models.get(variant)(g, d, seed=3, n_critic=n_critic)
+            g = networks.dcgan_generator(latent_dim=8, size=16, channels=1, width=8)
+            d = networks.dcgan_discriminator(16, pack, width=8, spectral_norm=spectral_norm)
+        gan = models.get(variant)(g, d, seed=3, n_critic=n_critic, **options)
         gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
     return gan
 
 
 def every_weight(gan):
-    """All weights, the non-trainable ones included (batch-norm moving statistics, SN's u)."""
-    return [np.array(w.numpy()) for w in gan.generator.weights + gan.discriminator.weights]
+    """All weights, the non-trainable ones included (batch-norm moving statistics, SN's u, EMA)."""
+    ema = gan.ema_generator.weights if gan.ema_generator is not None else []
+    return [np.array(w.numpy()) for w in gan.generator.weights + gan.discriminator.weights + ema]
 
 
-def train(arch, variant, strategy, spectral_norm, n_critic=1, grouped=False, steps=3):
-    gan = build(arch, variant, strategy, spectral_norm, n_critic)
+def train(arch, variant, strategy, spectral_norm, n_critic=1, grouped=False, steps=3, **options):
+    gan = build(arch, variant, strategy, spectral_norm, n_critic, **options)
     initial = every_weight(gan)
     real = RING if arch == "mlp" else DIGITS
     ds = tf.data.Dataset.from_tensor_slices(real).batch(32, drop_remainder=True)
@@ -82,6 +84,24 @@ def test_two_replicas_equal_one(arch, variant, spectral_norm, grouped):
         if isinstance(layer, SpectralNormalization):  # SN's u is the same on every replica
             first, second = (v.numpy() for v in layer.u.value.values)
             np.testing.assert_array_equal(first, second)
+
+
+OPTIONS = {
+    "ema_mlp": ("mlp", {"ema_decay": 0.9}),
+    "ema_dcgan": ("dcgan", {"ema_decay": 0.9}),
+    "pack": ("mlp", {"pack": 2}),
+    "top_k": ("mlp", {"top_k": (0.25, 0.5, 1)}),
+}
+
+
+@pytest.mark.parametrize("option", list(OPTIONS))
+def test_quality_options_on_two_replicas_equal_one(option):
+    arch, options = OPTIONS[option]
+    one = train(arch, "non_saturating", distribute.get_strategy("one_device"), False, **options)
+    two = train(arch, "non_saturating", distribute.get_strategy("mirrored", 2), False, **options)
+    moved = [not np.array_equal(a, b) for a, b in zip(one[0], one[1], strict=True)]
+    assert sum(moved) >= len(moved) // 2
+    assert relative_difference(one[1], two[1]) < 1e-6
 
 
 def test_dcgan_generator_batch_norm_is_synchronized():

@@ -1,0 +1,169 @@
+"""Sample-quality benchmark: the shipped configs, every loss variant and each quality option, over
+seeds, scored through the exported model (make bench-quality; writes BENCHMARKS.md).
+
+    python -m bench.quality                    # the whole sweep (hours on 2 cores; resumable)
+    python -m bench.quality --quick            # one seed of the shipped 2D defaults (minutes)
+    python -m bench.quality --rows=grid25_default,ring8_default --report_only
+
+Every run is one process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
+then the export is scored as a user would use it: 2D mixtures by sampling `serving_default` with
+z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`); images from the
+evaluate stage's metrics.json (digits classifier). A finished run is recorded in
+bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the sweep can
+run across sittings.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+from absl import app, flags
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS_DIR = flags.DEFINE_string("runs_dir", os.path.join(ROOT, "runs", "bench"), "Where the runs train.")
+RESULTS = flags.DEFINE_string(
+    "results",
+    os.path.join(ROOT, "bench", "quality_results.jsonl"),
+    "One JSON line per finished run (committed).",
+)
+QUICK = flags.DEFINE_bool("quick", False, "One seed of the shipped 2D defaults only.")
+ROWS_FLAG = flags.DEFINE_list("rows", [], "Only these rows (default: all, or the quick ones).")
+REPORT_ONLY = flags.DEFINE_bool("report_only", False, "Write BENCHMARKS.md from the results so far.")
+OUTPUT = flags.DEFINE_string("output", os.path.join(ROOT, "BENCHMARKS.md"), "The report.")
+
+LOSSES = ("minimax", "non_saturating", "wgan", "wgan_gp", "hinge", "least_squares")
+WGAN = ["--config.gan.n_critic=5", "--config.train.beta_2=0.9"]
+
+
+def _rows():
+    """name -> (group, config file, overrides, seeds)."""
+    rows = {}
+    for data in ("grid25", "ring8"):
+        config = f"configs/{data}.py"
+        rows[f"{data}_default"] = ("shipped defaults", config, [], 10)
+        for loss in LOSSES:
+            extra = WGAN if loss.startswith("wgan") else []
+            rows[f"{data}_{loss}"] = ("loss variants", config, [f"--config.gan.loss={loss}", *extra], 3)
+        rows[f"{data}_hinge_sn"] = (
+            "loss variants",
+            config,
+            ["--config.gan.loss=hinge", "--config.model.spectral_norm=true"],
+            3,
+        )
+        none = ["--config.train.ema_decay=0", "--config.export.refine=none", "--config.gan.pack=1"]
+        options = {
+            "plain": [],
+            "ema": ["--config.train.ema_decay=0.999"],
+            "pack2": ["--config.gan.pack=2"],
+            "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
+            "latent": ["--config.export.refine=latent"],
+            "drs": ["--config.export.refine=drs"],
+        }
+        for option, extra in options.items():
+            rows[f"{data}_{option}"] = ("options (each alone)", config, none + extra, 3)
+    rows["stacked_digits_default"] = (
+        "images",
+        "configs/stacked_digits.py",
+        ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"],
+        3,
+    )
+    rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 3)
+    return rows
+
+
+QUICK_ROWS = ("grid25_default", "ring8_default")
+
+
+def _python(*args):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def run_one(name, row, seed, workdir):
+    """Train, evaluate, export (forced: scoring does not depend on the blessing) and score one run."""
+    _, config, overrides, _ = row
+    flags_ = [f"--config={config}", f"--workdir={workdir}", f"--config.seed={seed}", *overrides]
+    start = time.time()
+    out = _python("-m", "pipeline.run", "--stages=ingest,train,evaluate", *flags_)
+    if out.returncode:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    seconds = time.time() - start
+    export = _python("-m", "pipeline.export", "--force", *flags_)
+    if export.returncode:
+        return {"error": (export.stderr.strip().splitlines() or ["?"])[-1]}
+    scores = score(workdir, seed)
+    return {"scores": scores, "pipeline_seconds": round(seconds, 1)}
+
+
+def score(workdir, seed):
+    """2D: the latest export's serving_default on 2 500 z ~ N(0, I); images: metrics.json."""
+    meta = json.load(open(os.path.join(workdir, "ingest", "dataset.json")))
+    if meta.get("centers"):
+        import tensorflow as tf
+
+        from gan_tf import metrics
+
+        manifest = json.load(open(os.path.join(workdir, "export", "manifest.json")))
+        serve = tf.saved_model.load(os.path.join(workdir, "export", str(manifest["latest"])))
+        latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
+        z = np.random.default_rng(10_000 + seed).standard_normal((2500, latent)).astype(np.float32)
+        samples = serve.signatures["serving_default"](z=tf.constant(z))["samples"].numpy()
+        return metrics.mode_coverage(samples, np.asarray(meta["centers"]), meta["mode_std"])
+    report = json.load(open(os.path.join(workdir, "evaluate", "metrics.json")))["metrics"]
+    keep = ("modes", "class_kl", "fid", "inception_score")
+    out = {k: report[k]["value"] for k in keep if k in report}
+    out.update({f"{k}_reference": report[k]["reference"] for k in keep if k in report})
+    return out
+
+
+def load_results(path):
+    if not os.path.exists(path):
+        return []
+    return [json.loads(line) for line in open(path) if line.strip()]
+
+
+def sweep(names, rows, workdir, path, seeds_cap=None):
+    done = {(r["row"], r["seed"]) for r in load_results(path)}
+    for name in names:
+        group, config, overrides, seeds = rows[name]
+        for seed in range(seeds_cap or seeds):
+            if (name, seed) in done:
+                continue
+            print(f"bench: {name} seed {seed} ...", flush=True)
+            start = time.time()
+            result = run_one(name, rows[name], seed, os.path.join(workdir, name, str(seed)))
+            record = {
+                "row": name,
+                "seed": seed,
+                "group": group,
+                "config": config,
+                "overrides": overrides,
+                "wall_seconds": round(time.time() - start, 1),
+                **result,
+            }
+            with open(path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            print(f"bench: {name} seed {seed}: {result}", flush=True)
+
+
+def main(argv):
+    rows = _rows()
+    names = ROWS_FLAG.value or (list(QUICK_ROWS) if QUICK.value else list(rows))
+    unknown = [n for n in names if n not in rows]
+    if unknown:
+        raise app.UsageError(f"unknown rows {unknown}; valid: {', '.join(rows)}")
+    os.makedirs(RUNS_DIR.value, exist_ok=True)
+    if not REPORT_ONLY.value:
+        sweep(names, rows, RUNS_DIR.value, RESULTS.value, seeds_cap=1 if QUICK.value else None)
+    from bench import quality_report
+
+    results = load_results(RESULTS.value)
+    quality_report.write(results, rows, OUTPUT.value)
+    print(f"bench: wrote {OUTPUT.value} from {len(results)} runs")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,138 @@
+"""BENCHMARKS.md from bench/quality.py's results: mean ± std over seeds per row, the published rows
+beside them, and for each shipped default whether every seed met the goal."""
+
+import time
+
+import numpy as np
+
+PUBLISHED = {  # REFERENCES.md: modes / high-quality fraction / reverse KL
+    "grid25": [
+        ("GAN (PacGAN's run)", 17.3, 0.948, 0.70),
+        ("PacGAN4", 24.8, 0.936, 0.04),
+        ("VEEGAN (own protocol)", 24.6, 0.40, None),
+    ],
+    "ring8": [
+        ("GAN (PacGAN's run)", 6.3, 0.982, 0.45),
+        ("PacGAN4", 7.8, 0.959, 0.07),
+        ("VEEGAN (own protocol)", 8, 0.529, None),
+    ],
+}
+GOALS = {  # issue 8: every seed of the shipped default
+    "grid25_default": lambda s: s["modes"] == 25 and s["high_quality"] >= 0.97 and s["reverse_kl"] <= 0.03,
+    "ring8_default": lambda s: s["modes"] == 8 and s["high_quality"] >= 0.98 and s["reverse_kl"] <= 0.02,
+    "stacked_digits_default": lambda s: s["modes"] >= 990 and s["class_kl"] <= 0.10,
+    "digits_default": lambda s: s["modes"] == 10 and s["fid"] <= 2 * s["fid_reference"],
+}
+GOAL_TEXT = {
+    "grid25_default": "25 modes, HQ ≥ 97 %, rKL ≤ 0.03",
+    "ring8_default": "8 modes, HQ ≥ 98 %, rKL ≤ 0.02",
+    "stacked_digits_default": "≥ 990 of 1000 modes, KL ≤ 0.10 (26 000 samples)",
+    "digits_default": "10/10 classes, classifier-FID ≤ 2 × real reference",
+}
+
+
+def _stat(values, fmt):
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values))}"
+
+
+def _mixture_cells(scores):
+    return [
+        _stat([s["modes"] for s in scores], "{:.1f}"),
+        _stat([100 * s["high_quality"] for s in scores], "{:.1f}"),
+        _stat([s["reverse_kl"] for s in scores], "{:.3f}"),
+    ]
+
+
+def _header(*columns):
+    return ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+
+
+def _row_start(name, rows, by_row):
+    """(row cells up to the seeds column, the successful runs)."""
+    runs = [r for r in by_row[name] if "scores" in r]
+    failed = len(by_row[name]) - len(runs)
+    config = f"`{rows[name][1]}` " + " ".join(f"`{o}`" for o in rows[name][2])
+    seeds = f"{len(runs)}" + (f" (+{failed} failed)" if failed else "")
+    return [name, config, seeds], runs
+
+
+def _mixture_table(names, by_row, rows):
+    lines = _header("row", "config + overrides", "seeds", "modes", "HQ %", "reverse KL", "s / run")
+    for name in names:
+        cells, runs = _row_start(name, rows, by_row)
+        cells += _mixture_cells([r["scores"] for r in runs])
+        cells.append(_stat([r["wall_seconds"] for r in runs], "{:.0f}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    for data in ("grid25", "ring8"):
+        if any(n.startswith(data) for n in names):
+            for label, modes, hq, kl in PUBLISHED[data]:
+                kl_text = "–" if kl is None else f"{kl:.2f}"
+                lines.append(f"| {data}: {label} | published | | {modes} | {100 * hq:.1f} | {kl_text} | |")
+    return lines + [""]
+
+
+def _image_table(names, by_row, rows):
+    lines = _header("row", "config + overrides", "seeds", "modes", "class KL", "FID (real ref)", "s / run")
+    for name in names:
+        cells, runs = _row_start(name, rows, by_row)
+        s = [r["scores"] for r in runs]
+        fid = _stat([x.get("fid") for x in s], "{:.2f}")
+        reference = _stat([x.get("fid_reference") for x in s], "{:.2f}")
+        cells += [
+            _stat([x.get("modes") for x in s], "{:.1f}"),
+            _stat([x.get("class_kl") for x in s], "{:.3f}"),
+            f"{fid} ({reference})",
+            _stat([r["wall_seconds"] for r in runs], "{:.0f}"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def write(results, rows, path):
+    by_row = {}
+    for r in results:
+        by_row.setdefault(r["row"], []).append(r)
+    lines = [
+        "# Benchmarks: sample quality",
+        "",
+        "Written by `python -m bench.quality` (`make bench-quality`) on "
+        + time.strftime("%Y-%m-%d")
+        + "; 2 CPU cores. 2D rows: the exported model's `serving_default` sampled with z ~ N(0, I), "
+        "2 500 samples, REFERENCES.md protocol (modes / high-quality % / reverse KL), mean ± std over "
+        "seeds. Each row is the config file with the overrides shown, seeds 0..n-1, one process per run.",
+        "",
+        f"Runs recorded: {len(results)}; their wall time in all: "
+        f"{sum(r['wall_seconds'] for r in results) / 60:.1f} min.",
+        "",
+    ]
+    groups = {}
+    for name, (group, *_rest) in rows.items():
+        groups.setdefault(group, []).append(name)
+    for group, names in groups.items():
+        done = [n for n in names if n in by_row]
+        if not done:
+            continue
+        lines += [f"## {group}", ""]
+        mixture = [n for n in done if not n.startswith(("stacked", "digits"))]
+        if mixture:
+            lines += _mixture_table(mixture, by_row, rows)
+        images = [n for n in done if n.startswith(("stacked", "digits"))]
+        if images:
+            lines += _image_table(images, by_row, rows)
+    lines += ["## Goals (every seed of the shipped default)", ""]
+    for name, text in GOAL_TEXT.items():
+        runs = [r for r in by_row.get(name, []) if "scores" in r]
+        if not runs:
+            lines.append(f"- `{name}` ({text}): not run yet.")
+            continue
+        met = sum(bool(GOALS[name](r["scores"])) for r in runs)
+        verdict = "met" if met == len(runs) == rows[name][3] else f"met by {met} of {len(runs)} seeds run"
+        lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
+    lines.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
