@@ -32,9 +32,10 @@ GOAL_TEXT = {
 
 
 def _stat(values, fmt):
-    values = [v for v in values if v is not None and np.isfinite(v)]
+    present = [v for v in values if v is not None]
+    values = [v for v in present if np.isfinite(v)]
     if not values:
-        return "–"
+        return "∞" if present else "–"  # e.g. reverse KL with no high-quality sample at all
     if len(values) == 1:
         return fmt.format(values[0])
     return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values))}"

@@ -1,7 +1,8 @@
 """PacGAN's ring-8: 8 Gaussians on the unit circle (sigma 0.01), MLP pair, hinge loss + spectral norm.
 
-Measured on 2 cores (6000 steps, about 80 s; modes / high-quality % / reverse KL): 8 / 76 % / 0.010.
-Same networks and budget: WGAN-GP (n_critic 5, 3000 steps) 3 / 0.8 % / 1.37, non-saturating 0 / 0 %.
+Measured results: BENCHMARKS.md (rows ring8_*). This recipe is seed-sensitive: with gan-tf 0.1's
+training noise seed 0 reached 8 / 76 % / 0.010 (modes / high-quality % / reverse KL); with 0.2's
+(each noise stream keyed apart) the same seed collapses onto one point between two modes.
 
     python -m pipeline.run --config=configs/ring8.py --workdir=runs/ring8
 """
