@@ -17,3 +17,12 @@ def test_readme_python_example_runs():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
     result = subprocess.run([sys.executable, "-c", block], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_readme_quality_rows_are_copied_from_benchmarks():
+    readme = open(os.path.join(ROOT, "README.md")).read().splitlines()
+    bench = set(open(os.path.join(ROOT, "BENCHMARKS.md")).read().splitlines())
+    rows = [
+        line for line in readme if line.startswith(("| grid25", "| ring8", "| stacked_digits", "| digits_"))
+    ]
+    assert rows and all(row in bench for row in rows)
