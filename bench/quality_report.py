@@ -36,9 +36,10 @@ def _stat(values, fmt):
     values = [v for v in present if np.isfinite(v)]
     if not values:
         return "∞" if present else "–"  # e.g. reverse KL with no high-quality sample at all
+    infinite = f" (+{len(present) - len(values)} × ∞)" if len(present) > len(values) else ""
     if len(values) == 1:
-        return fmt.format(values[0])
-    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values))}"
+        return fmt.format(values[0]) + infinite
+    return f"{fmt.format(np.mean(values))} ± {fmt.format(np.std(values))}{infinite}"
 
 
 def _mixture_cells(scores):
