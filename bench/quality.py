@@ -64,6 +64,8 @@ def _rows():
         }
         for option, extra in options.items():
             rows[f"{data}_{option}"] = ("options (each alone)", config, none + extra, 3)
+        combination = none + options["pack2"] + options["latent"]
+        rows[f"{data}_pack2_latent"] = ("options (combined)", config, combination, 3)
     rows["stacked_digits_default"] = (
         "images",
         "configs/stacked_digits.py",
