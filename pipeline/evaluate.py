@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from pipeline import evaluators, guided, ingest, samples
-from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, write_json
+from pipeline.artifacts import GENERATOR, PipelineError, Stage, write_json
 
 BLESSED, NOT_BLESSED = "BLESSED", "NOT_BLESSED"
 
@@ -26,13 +26,8 @@ def run(config, workdir, force=False):
         return stage.dir
     meta = ingest.dataset_info(stage.input_dir("ingest"))
     generator = keras.models.load_model(os.path.join(stage.input_dir("train"), GENERATOR), compile=False)
-    refined = config.export.refine != "none"
-    sampler = None
-    if refined:
-        discriminator = keras.models.load_model(
-            os.path.join(stage.input_dir("train"), DISCRIMINATOR), compile=False
-        )
-        sampler = guided.Sampler(config, generator, discriminator)
+    sampler = guided.for_train_dir(config, generator, stage.input_dir("train"))
+    refined = sampler is not None
     tmp = stage.temp_dir()
     raw = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp)
     context = evaluators.Context(config, meta, stage.input_dir("ingest"), generator, tmp, sampler)

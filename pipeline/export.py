@@ -25,7 +25,6 @@ import tensorflow as tf
 from gan_tf import noise
 from pipeline import evaluate, guided, ingest
 from pipeline.artifacts import (
-    DISCRIMINATOR,
     GENERATOR,
     MANIFEST,
     PipelineError,
@@ -59,12 +58,7 @@ def run(config, workdir, force=False):
         )
     meta = ingest.dataset_info(os.path.join(workdir, "ingest"))
     generator = keras.models.load_model(os.path.join(stage.input_dir("train"), GENERATOR), compile=False)
-    sampler = None
-    if config.export.refine != "none":
-        discriminator = keras.models.load_model(
-            os.path.join(stage.input_dir("train"), DISCRIMINATOR), compile=False
-        )
-        sampler = guided.Sampler(config, generator, discriminator)
+    sampler = guided.for_train_dir(config, generator, stage.input_dir("train"))
     os.makedirs(stage.dir, exist_ok=True)
     version = max((int(d) for d in os.listdir(stage.dir) if d.isdigit()), default=0) + 1
     tmp = tempfile.mkdtemp(prefix=".export.tmp-", dir=stage.dir)

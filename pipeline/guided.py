@@ -1,10 +1,13 @@
 """export.refine for the pipeline: one place that turns (G, D, config) into the sampler that evaluate
 scores and export serves. none: G(z); latent: G(refined z); drs: rejection sampling (`gan_tf.refine`)."""
 
+import os
+
+import keras
 import tensorflow as tf
 
 from gan_tf import noise, refine
-from pipeline.artifacts import PipelineError
+from pipeline.artifacts import DISCRIMINATOR, PipelineError
 
 MODES = ("none", "latent", "drs")
 
@@ -50,3 +53,12 @@ class Sampler:
             seed = noise.stream_key(self.seed, "drs") // 2 + 1 + int(counter)
             return self.drs(tf.shape(z)[0], seed)
         return self.generator(z, training=False)
+
+
+def for_train_dir(config, generator, train_dir):
+    """The Sampler of config.export.refine for the train stage's output, or None for `none`
+    (the discriminator is loaded only when a refinement needs it)."""
+    if config.export.refine == "none":
+        return None
+    discriminator = keras.models.load_model(os.path.join(train_dir, DISCRIMINATOR), compile=False)
+    return Sampler(config, generator, discriminator)
