@@ -60,8 +60,8 @@ def base():
     c.train.on_nan = "stop"  # a NaN/Inf loss: stop (exit 1, last checkpoint kept) | restore (publish it)
 
     c.distribution = ConfigDict()
-    c.distribution.strategy = "one_device"  # one_device | mirrored
-    c.distribution.num_devices = 1
+    c.distribution.strategy = "one_device"  # one_device | mirrored | multi_worker_mirrored (TF_CONFIG) | tpu
+    c.distribution.num_devices = 1  # per process: GPUs, or logical CPUs for mirrored without a GPU
 
     c.eval = ConfigDict()
     c.eval.num_samples = 2500

@@ -65,7 +65,8 @@ def stacked_digits(n, size=8, seed=0, return_ids=False):
 
 def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0, start_step=0, count=None):
     """Real batches for `GAN.fit`: shuffled, repeated, batched with drop_remainder and, for
-    n_critic > 1, grouped as a tuple of n_critic batches (a fresh batch per discriminator update).
+    n_critic > 1, grouped as one tensor [B, n_critic, ...] whose [:, j] is the batch of discriminator
+    update j (a fresh batch per update).
 
     Data epoch e is shuffled with the seed (seed, e), so the stream is a pure function of the seed.
     `start_step=k` yields exactly what an uninterrupted run sees after k steps without replaying them:
@@ -89,8 +90,8 @@ def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0, star
         first_epoch, offset = divmod(int(start_step) * n_critic * batch_size, count)
     dataset_stream = tf.data.Dataset.range(first_epoch, 2**62).flat_map(epoch).skip(offset)
     batches = dataset_stream.batch(batch_size, drop_remainder=True)
-    if n_critic > 1:
+    if n_critic > 1:  # [n_critic, B, ...] -> [B, n_critic, ...]: tf.distribute splits the first axis
         batches = batches.batch(n_critic, drop_remainder=True).map(
-            lambda group: tuple(tf.unstack(group, num=n_critic)), num_parallel_calls=tf.data.AUTOTUNE
+            lambda group: tf.experimental.numpy.moveaxis(group, 0, 1), num_parallel_calls=tf.data.AUTOTUNE
         )
     return batches.prefetch(tf.data.AUTOTUNE)

@@ -17,7 +17,7 @@ iterations restored) draws what an uninterrupted run would.
 import keras
 import tensorflow as tf
 
-from gan_tf import ema, losses, noise, packing, penalties, topk
+from gan_tf import distribute, ema, losses, noise, packing, penalties, topk
 
 
 class GAN(keras.Model):
@@ -117,7 +117,7 @@ class GAN(keras.Model):
         for stream, real in enumerate(real_batches):
             self._discriminator_step(real, stream)
         self._generator_step(tf.shape(real_batches[-1])[0])
-        return {m.name: m.result() for m in self.metrics}
+        return distribute.keras_logs({m.name: m.result() for m in self.metrics})
 
     def _discriminator_step(self, real, stream):
         real = tf.cast(real, tf.float32)
@@ -166,14 +166,20 @@ class GAN(keras.Model):
         return self.discriminator(x, training=True)
 
     def _real_batches(self, data):
-        if isinstance(data, (tuple, list)):
-            if len(data) != self.n_critic:
-                raise ValueError(
-                    f"got a tuple of {len(data)} real batches for n_critic={self.n_critic}; "
-                    "yield one batch per step or exactly n_critic"
-                )
-            return list(data)
-        return [data] * self.n_critic
+        """n_critic real batches from a tuple of them, from one tensor [B, n_critic, ...] (data.for_gan's
+        layout: one tensor, so tf.distribute splits B), or from one batch used n_critic times."""
+        grouped = (
+            not isinstance(data, (tuple, list)) and data.shape.rank == len(self.generator.output.shape) + 1
+        )
+        count = len(data) if isinstance(data, (tuple, list)) else data.shape[1] if grouped else self.n_critic
+        if count != self.n_critic:
+            raise ValueError(
+                f"got {count} real batches per step for n_critic={self.n_critic}; "
+                "yield one batch per step or exactly n_critic"
+            )
+        if grouped:
+            return tf.unstack(data, num=self.n_critic, axis=1)
+        return list(data) if isinstance(data, (tuple, list)) else [data] * self.n_critic
 
     def _stateless(self, sampler, batch, stream, kind, *shape):
         """A global-batch draw from seed (self.seed, step, stream, kind); this replica's slice."""

@@ -3,6 +3,7 @@
 import os
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -38,10 +39,14 @@ def run_stages(names, config, workdir, force=False):
     unknown = [n for n in names if n not in runners]
     if unknown:
         raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
-    _prepare_devices(config)
+    chief = _prepare_devices(config, "train" in names)
     _check_workdir(workdir)
     for name in STAGES:
         if name in names:
+            if not chief and name != "train":  # the chief alone ingests, evaluates and exports
+                if name == "ingest":
+                    _wait_for_ingest(config, workdir)
+                continue
             try:
                 runners[name](config, workdir, force=force)
             except BaseException:
@@ -78,17 +83,37 @@ def _summary(workdir):
         print("results:\n" + "\n".join(found))
 
 
-def _prepare_devices(config):
-    """A mirrored strategy on a CPU-only machine needs logical devices before TF initialises."""
+def _prepare_devices(config, training):
+    """Devices are fixed before TF initialises: a mirrored strategy on a CPU-only machine needs its
+    logical devices, a multi-worker strategy its collectives. Returns whether this process is the chief."""
     from gan_tf import distribute
 
     dist = config.distribution
     try:
         gpus = distribute.check_devices(dist.strategy, dist.num_devices)
+        if dist.strategy == "mirrored" and not gpus:
+            distribute.split_cpu(dist.num_devices)
+        if dist.strategy == "multi_worker_mirrored" and training:
+            from pipeline import train
+
+            train.check_distribution(config)  # before the strategy exists: it cannot be rebuilt
+            distribute.get_strategy(dist.strategy, dist.num_devices)
+        return distribute.is_chief(dist.strategy)
     except ValueError as err:
         raise PipelineError(f"distribution: {err}") from None
-    if dist.strategy == "mirrored" and not gpus:
-        distribute.split_cpu(dist.num_devices)
+
+
+def _wait_for_ingest(config, workdir, timeout=600):
+    """A multi-worker non-chief waits (up to `timeout` s) for the chief's ingest of this config."""
+    from pipeline.artifacts import Stage, read_manifest
+
+    want = Stage("ingest", config, workdir).fingerprint
+    deadline = time.time() + timeout
+    print(f"ingest: waiting for the chief's output in {workdir}/ingest")
+    while (read_manifest(os.path.join(workdir, "ingest")) or {}).get("fingerprint") != want:
+        if time.time() > deadline:
+            raise PipelineError(f"the chief did not ingest into {workdir}/ingest within {timeout} s")
+        time.sleep(1)
 
 
 def guarded(fn):

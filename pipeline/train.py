@@ -10,6 +10,7 @@ to DIR/train/ in one rename.
 import os
 import shutil
 import sys
+import tempfile
 
 import keras
 import numpy as np
@@ -25,6 +26,16 @@ def run(config, workdir, force=False):
     if not force and stage.cached():
         return stage.dir
     partial = os.path.join(workdir, "train.partial")
+    if not distribute.is_chief(config.distribution.strategy):
+        # A multi-worker non-chief trains in step with the chief, resuming from the chief's checkpoints,
+        # and writes its own (checkpoints, logs, generator) to a scratch directory that is removed.
+        scratch = tempfile.mkdtemp(prefix="gan-tf-worker-")
+        try:
+            run_fn(config, stage.input_dir("ingest"), scratch, resume_dir=partial)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        print(f"train: this worker is done; the chief publishes {stage.dir}")
+        return None
     key_file = os.path.join(partial, "key.json")
     if force or not os.path.exists(key_file) or read_json(key_file).get("fingerprint") != stage.fingerprint:
         shutil.rmtree(partial, ignore_errors=True)
@@ -49,7 +60,7 @@ ON_NAN = ("stop", "restore")
 
 
 def _check(config, meta):
-    t, d = config.train, config.distribution
+    t = config.train
     for name in ("steps", "batch_size", "log_every", "steps_per_execution"):
         if not isinstance(t[name], int) or t[name] < 1:
             raise PipelineError(f"train.{name} must be a positive integer, got {t[name]!r}")
@@ -68,8 +79,7 @@ def _check(config, meta):
             raise PipelineError(
                 f"train.{name} ({t[name]}) must be a positive multiple of train.log_every ({t.log_every})"
             )
-    if d.strategy == "mirrored" and t.batch_size % d.num_devices:
-        raise PipelineError(f"train.batch_size {t.batch_size} is not divisible by {d.num_devices} replicas")
+    replicas = check_distribution(config)
     if config.model.arch == "mlp" and len(meta["shape"]) != 1:
         raise PipelineError(f"model.arch=mlp needs vector data, got shape {meta['shape']}; use dcgan")
     if config.model.arch == "dcgan" and len(meta["shape"]) != 3:
@@ -82,7 +92,7 @@ def _check(config, meta):
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
     g = config.gan
-    if g.pack < 1 or (t.batch_size // (d.num_devices if d.strategy == "mirrored" else 1)) % g.pack:
+    if g.pack < 1 or (t.batch_size // replicas) % g.pack:
         raise PipelineError(f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch")
     if not 0.0 <= t.ema_decay < 1.0:
         raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
@@ -93,6 +103,18 @@ def _check(config, meta):
             f"{meta['count']} examples cannot fill one step (train.batch_size {t.batch_size} x "
             f"gan.n_critic {config.gan.n_critic}); lower the batch size or add data"
         )
+
+
+def check_distribution(config):
+    """The replica count; PipelineError unless train.batch_size splits evenly over it."""
+    t, d = config.train, config.distribution
+    try:
+        replicas = distribute.num_replicas(d.strategy, d.num_devices)
+    except ValueError as err:
+        raise PipelineError(f"distribution: {err}") from None
+    if not isinstance(t.batch_size, int) or t.batch_size % replicas:
+        raise PipelineError(f"train.batch_size {t.batch_size} is not divisible by {replicas} replicas")
+    return replicas
 
 
 def build_networks(config, meta):
@@ -142,13 +164,17 @@ def _adam(t, lr, steps):
     return keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
 
 
-def run_fn(config, ingest_dir, out_dir):
-    """The trainer (TFX's run_fn): train to config.train.steps, resuming from out_dir; returns the step."""
+def run_fn(config, ingest_dir, out_dir, resume_dir=None):
+    """The trainer (TFX's run_fn): train to config.train.steps, resuming from the checkpoints in
+    resume_dir (default out_dir), writing to out_dir; returns the step."""
     meta = ingest.dataset_info(ingest_dir)
     _check(config, meta)
     t = config.train
     distribute.set_seed(config.seed)
     strategy = distribute.get_strategy(config.distribution.strategy, config.distribution.num_devices)
+    workers = config.distribution.strategy == "multi_worker_mirrored"
+    if workers:
+        distribute.agree(strategy, 0)  # a barrier: the chief has prepared the directory we resume from
     with strategy.scope():
         generator, discriminator = build_networks(config, meta)
         gan = build_gan(config, generator, discriminator)
@@ -163,9 +189,18 @@ def run_fn(config, ingest_dir, out_dir):
             tracked["ema_generator"] = gan.ema_generator
         checkpoint = tf.train.Checkpoint(**tracked, g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer)
         manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=3)
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        latest = tf.train.latest_checkpoint(os.path.join(resume_dir or out_dir, "checkpoints"))
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
     step = int(gan.g_optimizer.iterations.numpy())
+    if workers:
+        try:
+            distribute.agree(strategy, step)
+        except ValueError:
+            raise PipelineError(
+                f"the workers restored different steps (this one: {step}); start every worker with the "
+                "same --config and --workdir on storage they all see"
+            ) from None
     print(
         f"train: {config.gan.loss} on {meta['source']} {meta['shape']}, "
         f"{strategy.num_replicas_in_sync} replica(s), "
@@ -174,6 +209,10 @@ def run_fn(config, ingest_dir, out_dir):
     )
 
     records = ingest.read_records(ingest_dir)
+    # Multi-worker: every worker reads all the data and keeps its slice of each global batch, so the
+    # replicas see what one process would give them (sharding by file would not).
+    sharding = tf.data.Options()
+    sharding.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     if meta["count"] * int(np.prod(meta["shape"])) * 4 <= t.cache_bytes:
         records = records.cache()  # parse once, then serve from memory
 
@@ -187,7 +226,7 @@ def run_fn(config, ingest_dir, out_dir):
             seed=config.seed,
             start_step=start,
             count=meta["count"],
-        )
+        ).with_options(sharding)
 
     fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))

@@ -136,5 +136,5 @@ def test_bad_arguments_fail_clearly():
     with pytest.raises(ValueError, match="two distinct optimizer"):
         models.HingeGAN(g, d).compile(opt, opt)
     gan = make("hinge", n_critic=2)
-    with pytest.raises(ValueError, match="tuple of 3 real batches for n_critic=2"):
+    with pytest.raises(ValueError, match="got 3 real batches per step for n_critic=2"):
         fit(gan, 1, batches(n_critic=3))

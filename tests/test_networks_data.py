@@ -67,8 +67,9 @@ def test_for_gan_stream_is_a_pure_function_of_the_seed():
     assert resumed == stream[5:8]
     other = [b.tolist() for b in data.for_gan(ds, 5, seed=4).take(8).as_numpy_iterator()]
     assert other != stream
-    pairs = data.for_gan(ds, 2, n_critic=3, seed=3).take(1).get_single_element()
-    assert isinstance(pairs, tuple) and len(pairs) == 3 and all(p.shape == (2,) for p in pairs)
+    grouped = data.for_gan(ds, 2, n_critic=3, seed=3).take(1).get_single_element().numpy()
+    flat = data.for_gan(ds, 2, seed=3).take(3).as_numpy_iterator()
+    assert grouped.shape == (2, 3) and (grouped.T == np.stack(list(flat))).all()  # [:, j] = batch j
 
 
 @pytest.mark.parametrize("batch,n_critic", [(3, 1), (4, 3)])
@@ -99,4 +100,4 @@ def test_for_gan_starts_at_a_step_without_replaying_the_stream(batch, n_critic):
 
     perm = list(tf.data.Dataset.range(e, e + 2).flat_map(shuffled).as_numpy_iterator())
     first = np.asarray(as_lists(data.for_gan(ds, batch, n_critic, seed=7, start_step=step, count=10), 1)[0])
-    assert first.ravel().tolist() == perm[offset : offset + batch * n_critic]
+    assert first.T.ravel().tolist() == perm[offset : offset + batch * n_critic]
