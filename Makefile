@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench bench-quality lint format lock clean
+.PHONY: run test bench bench-quality bench-speed lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -31,6 +31,9 @@ bench: $(STAMP)
 # The sample-quality sweep (hours on 2 cores; resumable: finished runs are skipped). ARGS=--quick: minutes.
 bench-quality: $(STAMP)
 	$(BIN)/python -m bench.quality $(ARGS)
+
+bench-speed: $(STAMP)
+	$(BIN)/python -m bench.speed $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

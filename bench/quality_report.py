@@ -1,6 +1,7 @@
 """BENCHMARKS.md from bench/quality.py's results: mean ± std over seeds per row, the published rows
 beside them, and for each shipped default whether every seed met the goal."""
 
+import os
 import time
 
 import numpy as np
@@ -136,5 +137,8 @@ def write(results, rows, path):
         verdict = "met" if met == len(runs) == rows[name][3] else f"met by {met} of {len(runs)} seeds run"
         lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
     lines.append("")
+    speed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md")
+    if os.path.exists(speed):  # written by bench/speed.py (make bench-speed)
+        lines += [open(speed).read()]
     with open(path, "w") as f:
         f.write("\n".join(lines))

@@ -56,6 +56,8 @@ def base():
     c.train.shuffle_buffer = 10_000
     c.train.cache_bytes = 2 * 1024**3  # keep the parsed data in memory when it is at most this big
     c.train.steps_per_execution = 1  # steps per tf.function call (must divide log_every)
+    c.train.precision = "float32"  # float32 | mixed_bfloat16 | mixed_float16 (+ loss scaling)
+    c.train.jit_compile = False  # XLA-compile the train step (one_device, or GPUs)
     c.train.ema_decay = 0.0  # generator weight average for evaluation and export (0 = off; 0.999 typical)
     c.train.on_nan = "stop"  # a NaN/Inf loss: stop (exit 1, last checkpoint kept) | restore (publish it)
 

@@ -3,4 +3,4 @@
 from gan_tf import data, distribute, layers, losses, metrics, models, networks, penalties, theory
 
 __all__ = ["data", "distribute", "layers", "losses", "metrics", "models", "networks", "penalties", "theory"]
-__version__ = "0.2.0"
+__version__ = "0.3.0"

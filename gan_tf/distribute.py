@@ -184,7 +184,12 @@ def keras_logs(logs):
 
 
 def set_seed(seed, deterministic=True):
-    """Seed Python, NumPy and TF (weight init), and make TF ops deterministic (bit-identical runs)."""
+    """Seed Python, NumPy and TF (weight init); make TF ops deterministic (bit-identical runs), or, with
+    deterministic=False, not: Keras declines XLA (jit_compile) while deterministic ops are on."""
     keras.utils.set_random_seed(int(seed))
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+    else:
+        from tensorflow.python.framework import config as tf_config  # no public switch-off in TF 2.21
+
+        tf_config.disable_op_determinism()

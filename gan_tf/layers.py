@@ -13,6 +13,7 @@ term); u is updated only when training.
 
 import keras
 from keras import ops
+from keras.src.backend import AutocastScope  # Keras 3 (pinned): read a variable at its own dtype
 
 _SUPPORTED = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)
 
@@ -39,6 +40,7 @@ class SpectralNormalization(keras.layers.Wrapper):
             )
         if int(power_iterations) < 1:
             raise ValueError(f"power_iterations must be >= 1, got {power_iterations}")
+        kwargs.setdefault("dtype", layer.dtype_policy)  # compute in the wrapped layer's precision
         super().__init__(layer, **kwargs)
         self.power_iterations = int(power_iterations)
         self.eps = eps
@@ -68,18 +70,20 @@ class SpectralNormalization(keras.layers.Wrapper):
         return ops.reshape(kernel, (-1, self._out_dim()))
 
     def normalized_kernel(self, training=False):
-        """W / sigma(W); in training also stores the new power-iteration vector u."""
-        kernel = self.layer.kernel
+        """W / sigma(W) in the layer's compute dtype; sigma and the division always in the variables'
+        own precision (float32 under a mixed policy); in training also stores the new vector u."""
+        with AutocastScope(None):  # the master weights, not their mixed-precision cast
+            kernel = ops.convert_to_tensor(self.layer.kernel)
+            u = ops.convert_to_tensor(self.u)
         w = self._kernel_matrix(kernel)
-        u = ops.cast(self.u, w.dtype)
         for _ in range(self.power_iterations):
             v = _l2_normalize(ops.matmul(u, ops.transpose(w)), self.eps)
             u = _l2_normalize(ops.matmul(v, w), self.eps)
         u, v = ops.stop_gradient(u), ops.stop_gradient(v)
         sigma = ops.sum(ops.matmul(v, w) * u)
         if training:
-            self.u.assign(ops.cast(u, self.u.dtype))
-        return kernel / sigma
+            self.u.assign(u)
+        return ops.cast(kernel / sigma, self.compute_dtype)
 
     def call(self, inputs, training=False):
         kernel = self.normalized_kernel(training=training)

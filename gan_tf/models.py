@@ -10,8 +10,8 @@ Distribution (`tf.distribute.MirroredStrategy`): each replica averages its per-e
 N replicas take the same step as one replica on the same global batch. Noise (and the penalty's
 epsilon) is drawn statelessly for the whole global batch from (seed, step, stream) in the "train" noise
 stream (`gan_tf.noise`, disjoint from evaluation's and export's) and each replica
-takes its slice, so the draw is the same whatever the replica count, and a resumed run (optimizer
-iterations restored) draws what an uninterrupted run would.
+takes its slice, so the draw is the same whatever the replica count, and a resumed run (its step
+counter `steps_done` restored) draws what an uninterrupted run would.
 """
 
 import keras
@@ -72,6 +72,16 @@ class GAN(keras.Model):
         self.ema_generator = ema.clone(generator) if self.ema_decay else None
         self._d_loss_fn, self._g_loss_fn = losses.get(self.loss_name)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
+        # Generator steps taken: the clock of the noise, EMA and top-k (and of checkpoints). Not the
+        # optimizer's `iterations`, which a loss-scale optimizer does not advance on a skipped update.
+        self.steps_done = self.add_weight(
+            shape=(),
+            dtype="int64",
+            initializer="zeros",
+            trainable=False,
+            name="steps_done",
+            aggregation="only_first_replica",
+        )
         self.built = True
 
     def metric_names(self):
@@ -130,7 +140,7 @@ class GAN(keras.Model):
             d_loss = self.discriminator_loss(real_logits, fake_logits)
             terms = self.discriminator_penalties(real, fake, stream)
             total = d_loss + sum(weight * value for weight, value in terms.values())
-            loss = tf.nn.compute_average_loss(total)
+            loss = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(total))  # mixed_float16
         grads = tape.gradient(loss, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
         self.after_discriminator_update()
@@ -150,15 +160,17 @@ class GAN(keras.Model):
                 loss = tf.nn.compute_average_loss(g_loss, global_batch_size=k)
             else:
                 loss = tf.nn.compute_average_loss(g_loss)
+            loss = self.g_optimizer.scale_loss(loss)  # mixed_float16 (else loss itself)
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        self.steps_done.assign_add(1)
         if self.ema_generator is not None:
-            ema.update(self.ema_generator, self.generator, self.ema_decay, self.g_optimizer.iterations)
+            ema.update(self.ema_generator, self.generator, self.ema_decay, self.steps_done)
         self._track(g_loss=g_loss)
 
     def _top_k(self, fake_logits):
         nu, gamma, every = self.top_k
         global_batch = tf.size(fake_logits) * tf.distribute.get_replica_context().num_replicas_in_sync
-        return topk.k_at(self.g_optimizer.iterations, global_batch, gamma, nu, every)
+        return topk.k_at(self.steps_done, global_batch, gamma, nu, every)
 
     # -- helpers ----------------------------------------------------------------------------------
     def _critic(self, x):
@@ -184,7 +196,7 @@ class GAN(keras.Model):
     def _stateless(self, sampler, batch, stream, kind, *shape):
         """A global-batch draw from seed (self.seed, step, stream, kind); this replica's slice."""
         ctx = tf.distribute.get_replica_context()
-        step = tf.cast(self.g_optimizer.iterations, tf.int64)
+        step = tf.convert_to_tensor(self.steps_done)
         counter = (step * (self.n_critic + 1) + stream) * 2 + kind
         seed = tf.stack([tf.constant(noise.stream_key(self.seed, "train"), tf.int64), counter])
         values = sampler([batch * ctx.num_replicas_in_sync, *shape], seed=seed)

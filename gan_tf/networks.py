@@ -9,12 +9,34 @@ over the global batch (an all-reduce), so N replicas compute what one device com
 global batch, and the moving statistics are identical on every replica.
 """
 
+import contextlib
+
 import keras
 from keras import layers
 
 from gan_tf.layers import SpectralNormalization
 
 IMAGE_SIZES = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}  # output size -> starting size before upsampling
+
+
+# The last layer of each network runs in float32 whatever the dtype policy (samples, logits and so
+# the losses stay float32 under mixed precision; a no-op in float32). See `precision`.
+OUTPUT_DTYPE = "float32"
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@contextlib.contextmanager
+def precision(name):
+    """Networks built inside compute in `name`'s dtype (Keras mixed precision; variables stay
+    float32) except their float32 output layer; the global policy is restored on exit."""
+    if name not in PRECISIONS:
+        raise ValueError(f"unknown precision {name!r}; valid: {', '.join(PRECISIONS)}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def _batch_norm():
@@ -35,7 +57,7 @@ def mlp_generator(latent_dim=2, data_dim=2, hidden=128, depth=3, batch_norm=Fals
         if batch_norm:
             h = _batch_norm()(h)
         h = layers.ReLU()(h)
-    return keras.Model(z, layers.Dense(data_dim)(h), name=name)
+    return keras.Model(z, layers.Dense(data_dim, dtype=OUTPUT_DTYPE)(h), name=name)
 
 
 def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator"):
@@ -44,7 +66,7 @@ def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name
     h = x
     for _ in range(depth):
         h = layers.LeakyReLU(0.2)(_maybe_sn(layers.Dense(hidden), spectral_norm)(h))
-    return keras.Model(x, _maybe_sn(layers.Dense(1), spectral_norm)(h), name=name)
+    return keras.Model(x, _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h), name=name)
 
 
 def _check_image_shape(size, channels):
@@ -69,7 +91,7 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
         filters //= 2
         h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
         h = layers.ReLU()(_batch_norm()(h))
-    out = layers.Conv2D(channels, 3, padding="same", activation="tanh")(h)
+    out = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(z, out, name=name)
 
 
@@ -83,7 +105,7 @@ def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name
         h = layers.LeakyReLU(0.2)(h)
         filters, spatial = filters * 2, (spatial + 1) // 2
     h = layers.Flatten()(h)
-    return keras.Model(x, _maybe_sn(layers.Dense(1), spectral_norm)(h), name=name)
+    return keras.Model(x, _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h), name=name)
 
 
 def mlp_pair(latent_dim=2, data_dim=2, hidden=128, g_depth=3, d_depth=2, spectral_norm=False):

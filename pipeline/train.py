@@ -67,6 +67,19 @@ def _check(config, meta):
     for name in ("d_lr", "g_lr"):
         if not isinstance(t[name], int | float) or not t[name] > 0:
             raise PipelineError(f"train.{name} must be positive, got {t[name]!r}")
+    if t.precision not in networks.PRECISIONS:
+        raise PipelineError(
+            f"unknown train.precision {t.precision!r}; valid: {', '.join(networks.PRECISIONS)}"
+        )
+    if (
+        t.jit_compile
+        and config.distribution.strategy != "one_device"
+        and not tf.config.list_physical_devices("GPU")
+    ):
+        raise PipelineError(
+            "train.jit_compile (XLA) does not run under a multi-replica strategy on CPU devices "
+            "(TensorFlow rejects the graph); use distribution.strategy=one_device, or GPUs"
+        )
     if t.on_nan not in ON_NAN:
         raise PipelineError(f"unknown train.on_nan {t.on_nan!r}; valid: {', '.join(ON_NAN)}")
     if t.log_every % t.steps_per_execution:
@@ -118,7 +131,12 @@ def check_distribution(config):
 
 
 def build_networks(config, meta):
-    """(generator, discriminator); with gan.pack = m, D takes m samples at once (m x wider input)."""
+    """(generator, discriminator) in train.precision; with gan.pack = m, D takes m samples at once."""
+    with networks.precision(config.train.precision):
+        return _build_networks(config, meta)
+
+
+def _build_networks(config, meta):
     m, pack = config.model, config.gan.pack
     if m.arch == "mlp":
         data_dim = meta["shape"][0]
@@ -156,12 +174,22 @@ def build_gan(config, generator, discriminator):
 
 def _adam(t, lr, steps):
     """Adam with a constant or linearly decaying rate (a function of the optimizer's iterations,
-    so a resumed run continues the schedule exactly)."""
+    so a resumed run continues the schedule exactly); under mixed_float16 inside a dynamic
+    loss-scale optimizer (a step whose scaled gradients are not finite is skipped, the scale halved)."""
     if t.lr_schedule == "linear":
         lr = keras.optimizers.schedules.PolynomialDecay(lr, decay_steps=steps, end_learning_rate=0.0)
     elif t.lr_schedule != "constant":
         raise PipelineError(f"unknown train.lr_schedule {t.lr_schedule!r}; valid: constant, linear")
-    return keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
+    adam = keras.optimizers.Adam(lr, beta_1=t.beta_1, beta_2=t.beta_2)
+    return keras.optimizers.LossScaleOptimizer(adam) if t.precision == "mixed_float16" else adam
+
+
+def skipped_updates(gan):
+    """(generator, discriminator) updates a loss-scale optimizer skipped so far (0, 0 without one)."""
+    steps = int(gan.steps_done.numpy())
+    return steps - int(gan.g_optimizer.iterations.numpy()), steps * gan.n_critic - int(
+        gan.d_optimizer.iterations.numpy()
+    )
 
 
 def run_fn(config, ingest_dir, out_dir, resume_dir=None):
@@ -170,7 +198,7 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     meta = ingest.dataset_info(ingest_dir)
     _check(config, meta)
     t = config.train
-    distribute.set_seed(config.seed)
+    distribute.set_seed(config.seed, deterministic=not t.jit_compile)  # XLA: seeded, not bit-exact
     strategy = distribute.get_strategy(config.distribution.strategy, config.distribution.num_devices)
     workers = config.distribution.strategy == "multi_worker_mirrored"
     if workers:
@@ -183,16 +211,19 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
             d_optimizer=_adam(t, t.d_lr, d_steps),
             g_optimizer=_adam(t, t.g_lr, t.steps),
             steps_per_execution=t.steps_per_execution,
+            jit_compile=t.jit_compile,
         )
         tracked = {"generator": generator, "discriminator": discriminator}
         if gan.ema_generator is not None:
             tracked["ema_generator"] = gan.ema_generator
-        checkpoint = tf.train.Checkpoint(**tracked, g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer)
+        checkpoint = tf.train.Checkpoint(
+            **tracked, g_optimizer=gan.g_optimizer, d_optimizer=gan.d_optimizer, steps_done=gan.steps_done
+        )
         manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=3)
         latest = tf.train.latest_checkpoint(os.path.join(resume_dir or out_dir, "checkpoints"))
         if latest:
             checkpoint.restore(latest).assert_existing_objects_matched()
-    step = int(gan.g_optimizer.iterations.numpy())
+    step = int(gan.steps_done.numpy())
     if workers:
         try:
             distribute.agree(strategy, step)
@@ -203,7 +234,7 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
             ) from None
     print(
         f"train: {config.gan.loss} on {meta['source']} {meta['shape']}, "
-        f"{strategy.num_replicas_in_sync} replica(s), "
+        f"{strategy.num_replicas_in_sync} replica(s), {t.precision}{' + XLA' if gan.jit_compile else ''}, "
         + (f"resuming from step {step}" if step else "from scratch")
         + f", to step {t.steps}"
     )
@@ -236,17 +267,20 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     if step < full_epochs * t.log_every:  # whole epochs of log_every steps
         epoch = step // t.log_every
         gan.fit(real_from(step), initial_epoch=epoch, epochs=full_epochs, steps_per_epoch=t.log_every, **fit)
-        step = int(gan.g_optimizer.iterations.numpy())
+        step = int(gan.steps_done.numpy())
     if step < t.steps and not callback.diverged:  # the rest: exactly t.steps, never more
         rest = t.steps - step  # a finite dataset of known length: Keras stops exactly at its end
         gan.fit(real_from(step).take(rest).apply(tf.data.experimental.assert_cardinality(rest)), **fit)
     if not callback.diverged and not _finite_weights(gan):
-        callback.diverged = ("weights", float("nan"), int(gan.g_optimizer.iterations.numpy()))
+        callback.diverged = ("weights", float("nan"), int(gan.steps_done.numpy()))
     if callback.diverged:
         step = _after_divergence(config, callback, checkpoint, manager, out_dir)
     else:
-        step = int(gan.g_optimizer.iterations.numpy())
+        step = int(gan.steps_done.numpy())
         callback.save(step)
+    if t.precision == "mixed_float16":
+        g_skipped, d_skipped = skipped_updates(gan)
+        print(f"train: loss scaling skipped {g_skipped} generator and {d_skipped} discriminator updates")
     # Evaluation and export use the averaged generator when there is one; D for guided sampling.
     (gan.ema_generator or generator).save(os.path.join(out_dir, GENERATOR))
     discriminator.save(os.path.join(out_dir, DISCRIMINATOR))
@@ -292,13 +326,13 @@ class _Publish(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         for name, value in (logs or {}).items():
             if not np.isfinite(float(value)):
-                step = int(self.model.g_optimizer.iterations.numpy())
+                step = int(self.model.steps_done.numpy())
                 self.diverged = (name, float(value), step)
                 self.model.stop_training = True
                 return
 
     def on_epoch_end(self, epoch, logs=None):
-        step = int(self.model.g_optimizer.iterations.numpy())
+        step = int(self.model.steps_done.numpy())
         if not self.diverged and not _finite_weights(self.model):  # a finite loss can hide NaN weights
             self.diverged, self.model.stop_training = ("weights", float("nan"), step), True
         if self.diverged:
@@ -306,6 +340,12 @@ class _Publish(keras.callbacks.Callback):
         with self.writer.as_default(step=step):
             for name, value in (logs or {}).items():
                 tf.summary.scalar(name, value)
+            if self.train.precision == "mixed_float16":
+                g_skipped, d_skipped = skipped_updates(self.model)
+                tf.summary.scalar("loss_scale/generator", self.model.g_optimizer.dynamic_scale)
+                tf.summary.scalar("loss_scale/discriminator", self.model.d_optimizer.dynamic_scale)
+                tf.summary.scalar("loss_scale/skipped_generator_updates", g_skipped)
+                tf.summary.scalar("loss_scale/skipped_discriminator_updates", d_skipped)
         if step % self.train.checkpoint_every == 0:
             self.manager.save(checkpoint_number=step)
         if step % self.train.sample_every == 0:

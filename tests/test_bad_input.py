@@ -46,6 +46,18 @@ CASES = {
     "unknown strategy": (["ingest"], lambda p: tiny(distribution__strategy="tpu9"), "valid: one_device"),
     "unknown mixture": (["ingest"], lambda p: tiny(data__name="spiral"), "valid: ring8, grid25"),
     "unknown source": (["ingest"], lambda p: tiny(data__source="s3"), "valid: mixture, digits"),
+    "unknown precision": (
+        ["ingest", "train"],
+        lambda p: tiny(train__precision="float8"),
+        "valid: float32, mixed_bfloat16, mixed_float16",
+    ),
+    "XLA on CPU replicas": (
+        ["ingest", "train"],
+        lambda p: tiny(
+            train__jit_compile=True, distribution__strategy="mirrored", distribution__num_devices=2
+        ),
+        "jit_compile .XLA. does not run under a multi-replica strategy on CPU",
+    ),
     "unknown on_nan": (["ingest", "train"], lambda p: tiny(train__on_nan="retry"), "valid: stop, restore"),
     "batch not divisible by replicas": (
         ["ingest", "train"],

@@ -76,13 +76,21 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     first = make("wgan_gp", optimizer=keras.optimizers.Adam, lr=1e-3, n_critic=2)
     fit(first, 3)
     ckpt = tf.train.Checkpoint(
-        g=first.generator, d=first.discriminator, go=first.g_optimizer, do=first.d_optimizer
+        g=first.generator,
+        d=first.discriminator,
+        go=first.g_optimizer,
+        do=first.d_optimizer,
+        s=first.steps_done,
     )
     path = ckpt.save(str(tmp_path / "ckpt"))
 
     resumed = make("wgan_gp", optimizer=keras.optimizers.Adam, lr=1e-3, n_critic=2)
     tf.train.Checkpoint(
-        g=resumed.generator, d=resumed.discriminator, go=resumed.g_optimizer, do=resumed.d_optimizer
+        g=resumed.generator,
+        d=resumed.discriminator,
+        go=resumed.g_optimizer,
+        do=resumed.d_optimizer,
+        s=resumed.steps_done,  # the noise clock: without it the resumed run redraws step 0's noise
     ).restore(path).assert_consumed()
     fit(resumed, 3, batches().skip(3))
     for a, b in zip(weights(straight), weights(resumed), strict=True):

@@ -90,7 +90,7 @@ def test_top_k_generator_loss_uses_only_the_best_fakes():
     g, d = networks.mlp_pair(hidden=8)
     gan = models.NonSaturatingGAN(g, d, top_k=(0.25, 0.5, 1))  # k = B/2 after step 1, B/4 after step 2
     gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))  # nothing moves: compare losses
-    gan.g_optimizer.iterations.assign(1)
+    gan.steps_done.assign(1)  # the clock top-k anneals on
     z = gan._noise(32, gan.n_critic)
     fake_logits = tf.reshape(d(g(z)), [-1]).numpy()
     per_example = np.log1p(np.exp(-fake_logits))  # softplus(-D(G(z))), non-saturating
