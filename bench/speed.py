@@ -23,7 +23,7 @@ from gan_tf import data, distribute, models, networks
 STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per measurement.")
 ROUNDS = flags.DEFINE_integer("rounds", 3, "Interleaved rounds (the ratio is their median).")
 OUTPUT = flags.DEFINE_string(
-    "output", os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md"), "The report."
+    "speed_output", os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md"), "The report."
 )
 BATCH, LATENT, SIZE, WIDTH = 64, 100, 28, 64
 

@@ -48,7 +48,9 @@ def cluster_from_env():
     if not cluster.get("worker") and not cluster.get("chief"):
         raise ValueError("TF_CONFIG cluster lists no workers")
     kind, index = task.get("type"), task.get("index")
-    if kind not in cluster or not isinstance(index, int) or not 0 <= index < len(cluster[kind]):
+    if kind not in ("chief", "worker"):
+        raise ValueError(f"TF_CONFIG task type must be 'chief' or 'worker' (the trainers), got {kind!r}")
+    if kind not in cluster or type(index) is not int or not 0 <= index < len(cluster[kind]):
         raise ValueError(f"TF_CONFIG task {task} is not a member of the cluster {sorted(cluster)}")
     return kind, index, cluster
 
@@ -158,19 +160,20 @@ def _tpu():
 
 
 def agree(strategy, value):
-    """The one value every replica holds; ValueError if they differ. A collective, so it is also a
-    barrier: no worker passes it before all have reached it."""
+    """The one value every replica holds (a number, or a function called on each replica); ValueError
+    if they differ. A collective (all-gather), so it is also a barrier: no worker passes it before
+    all have reached it."""
+    fn = value if callable(value) else (lambda: value)
 
     @tf.function
-    def total():
-        pair = strategy.run(lambda: tf.constant([float(value), float(value) ** 2], tf.float64))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, pair, axis=None)
+    def gather():
+        per_replica = strategy.run(lambda: tf.reshape(tf.cast(fn(), tf.float64), [1]))
+        return strategy.gather(per_replica, axis=0)
 
-    total, squares = total().numpy()
-    n = strategy.num_replicas_in_sync
-    if abs(squares / n - (total / n) ** 2) > 1e-9 * max(1.0, squares / n):
-        raise ValueError(f"the replicas disagree (values average {total / n}, expected all {value})")
-    return value
+    values = gather().numpy().tolist()
+    if len(set(values)) != 1:
+        raise ValueError(f"the replicas disagree: {values}")
+    return values[0]
 
 
 def keras_logs(logs):

@@ -72,9 +72,9 @@ class SpectralNormalization(keras.layers.Wrapper):
     def normalized_kernel(self, training=False):
         """W / sigma(W) in the layer's compute dtype; sigma and the division always in the variables'
         own precision (float32 under a mixed policy); in training also stores the new vector u."""
-        with AutocastScope(None):  # the master weights, not their mixed-precision cast
-            kernel = ops.convert_to_tensor(self.layer.kernel)
-            u = ops.convert_to_tensor(self.u)
+        with AutocastScope(None):  # read the master weights, not their mixed-precision cast
+            kernel = ops.cast(self.layer.kernel.value, self.layer.kernel.dtype)
+            u = ops.cast(self.u.value, self.u.dtype)
         w = self._kernel_matrix(kernel)
         for _ in range(self.power_iterations):
             v = _l2_normalize(ops.matmul(u, ops.transpose(w)), self.eps)

@@ -59,6 +59,10 @@ def _check_workdir(workdir):
     """The artifact root must be a directory this process can write to (created if missing)."""
     if not workdir:
         raise PipelineError("--workdir is empty; pass the directory for the artifacts")
+    if "://" in workdir:
+        raise PipelineError(
+            f"--workdir {workdir}: remote URLs are not supported; use a local or mounted shared path (NFS)"
+        )
     if os.path.exists(workdir) and not os.path.isdir(workdir):
         raise PipelineError(f"--workdir {workdir} is a file, not a directory; pass a directory")
     try:

@@ -34,13 +34,17 @@ def run(config, workdir, force=False):
             run_fn(config, stage.input_dir("ingest"), scratch, resume_dir=partial)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+            tf.config.experimental.enable_op_determinism()  # back on (an XLA run turned it off)
         print(f"train: this worker is done; the chief publishes {stage.dir}")
         return None
     key_file = os.path.join(partial, "key.json")
     if force or not os.path.exists(key_file) or read_json(key_file).get("fingerprint") != stage.fingerprint:
         shutil.rmtree(partial, ignore_errors=True)
         write_json(key_file, {"fingerprint": stage.fingerprint})
-    final_step = run_fn(config, stage.input_dir("ingest"), partial)
+    try:
+        final_step = run_fn(config, stage.input_dir("ingest"), partial)
+    finally:
+        tf.config.experimental.enable_op_determinism()  # back on (an XLA run turned it off)
     stage.publish(
         partial,
         outputs={
@@ -71,15 +75,6 @@ def _check(config, meta):
         raise PipelineError(
             f"unknown train.precision {t.precision!r}; valid: {', '.join(networks.PRECISIONS)}"
         )
-    if (
-        t.jit_compile
-        and config.distribution.strategy != "one_device"
-        and not tf.config.list_physical_devices("GPU")
-    ):
-        raise PipelineError(
-            "train.jit_compile (XLA) does not run under a multi-replica strategy on CPU devices "
-            "(TensorFlow rejects the graph); use distribution.strategy=one_device, or GPUs"
-        )
     if t.on_nan not in ON_NAN:
         raise PipelineError(f"unknown train.on_nan {t.on_nan!r}; valid: {', '.join(ON_NAN)}")
     if t.log_every % t.steps_per_execution:
@@ -93,6 +88,13 @@ def _check(config, meta):
                 f"train.{name} ({t[name]}) must be a positive multiple of train.log_every ({t.log_every})"
             )
     replicas = check_distribution(config)
+    strategy = config.distribution.strategy
+    cpu_replicas = strategy in ("mirrored", "multi_worker_mirrored") and replicas > 1
+    if t.jit_compile and cpu_replicas and not tf.config.list_physical_devices("GPU"):
+        raise PipelineError(
+            f"train.jit_compile (XLA) does not run under {strategy} over {replicas} CPU replicas "
+            "(TensorFlow rejects the graph); use one replica, or GPUs"
+        )
     if config.model.arch == "mlp" and len(meta["shape"]) != 1:
         raise PipelineError(f"model.arch=mlp needs vector data, got shape {meta['shape']}; use dcgan")
     if config.model.arch == "dcgan" and len(meta["shape"]) != 3:
@@ -200,6 +202,12 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     t = config.train
     distribute.set_seed(config.seed, deterministic=not t.jit_compile)  # XLA: seeded, not bit-exact
     strategy = distribute.get_strategy(config.distribution.strategy, config.distribution.num_devices)
+    replicas = strategy.num_replicas_in_sync  # a TPU's core count is known only now
+    if t.batch_size % replicas or (t.batch_size // replicas) % config.gan.pack:
+        raise PipelineError(
+            f"train.batch_size {t.batch_size} must split over {replicas} replicas into batches that "
+            f"gan.pack ({config.gan.pack}) divides"
+        )
     workers = config.distribution.strategy == "multi_worker_mirrored"
     if workers:
         distribute.agree(strategy, 0)  # a barrier: the chief has prepared the directory we resume from
@@ -274,7 +282,8 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     if not callback.diverged and not _finite_weights(gan):
         callback.diverged = ("weights", float("nan"), int(gan.steps_done.numpy()))
     if callback.diverged:
-        step = _after_divergence(config, callback, checkpoint, manager, out_dir)
+        checkpoints = os.path.join(resume_dir or out_dir, "checkpoints")  # a non-chief: the chief's
+        step = _after_divergence(config, callback, checkpoint, checkpoints)
     else:
         step = int(gan.steps_done.numpy())
         callback.save(step)
@@ -287,15 +296,13 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     return step
 
 
-def _after_divergence(config, callback, checkpoint, manager, out_dir):
-    """train.on_nan: `stop` fails (the last good checkpoint stays in out_dir for a resume);
+def _after_divergence(config, callback, checkpoint, checkpoints):
+    """train.on_nan: `stop` fails (the last good checkpoint stays in `checkpoints` for a resume);
     `restore` rolls the weights back to that checkpoint and publishes it."""
     name, value, step = callback.diverged
-    last = manager.latest_checkpoint
+    last = tf.train.latest_checkpoint(checkpoints)
     last_step = int(last.rsplit("-", 1)[1]) if last else 0
-    where = (
-        f"the last good checkpoint (step {last_step}) is in {manager.directory}" if last else "no checkpoint"
-    )
+    where = f"the last good checkpoint (step {last_step}) is in {checkpoints}" if last else "no checkpoint"
     if config.train.on_nan == "stop" or not last:
         raise PipelineError(
             f"training diverged: {name} = {value} by step {step}; {where}; lower the learning rates, "

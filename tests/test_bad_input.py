@@ -56,7 +56,7 @@ CASES = {
         lambda p: tiny(
             train__jit_compile=True, distribution__strategy="mirrored", distribution__num_devices=2
         ),
-        "jit_compile .XLA. does not run under a multi-replica strategy on CPU",
+        "jit_compile .XLA. does not run under mirrored over 2 CPU replicas",
     ),
     "unknown on_nan": (["ingest", "train"], lambda p: tiny(train__on_nan="retry"), "valid: stop, restore"),
     "batch not divisible by replicas": (
@@ -178,3 +178,10 @@ def test_serving_input_of_the_wrong_shape_or_dtype(tmp_path):
         serve(z=tf.zeros([2, LATENT + 1]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float tensor but is a int32"):
         serve(z=tf.zeros([2, LATENT], tf.int32))
+
+
+def test_remote_workdir_url_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(cli.PipelineError, match="remote URLs are not supported"):
+        cli.run_stages(["ingest"], tiny(), "gs://bucket/runs/x")
+    assert os.listdir(tmp_path) == []  # no local "gs:" directory made

@@ -5,6 +5,7 @@ test time; every process is reaped, whatever happens."""
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,7 +15,9 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+from gan_tf import distribute
 from pipeline import cli
 from pipeline.artifacts import PipelineError
 from tests.pipeline_helpers import ENV, ROOT, command, tiny
@@ -176,8 +179,12 @@ def test_killed_worker_resumes_from_the_chiefs_checkpoint(tmp_path):
         results = finish(procs)
     for code, out in results:
         assert code == 0, out[-2000:]
-    resumed = [line for line in results[0][1].splitlines() if "resuming from step" in line]
-    assert resumed and "from step 0" not in resumed[0], results[0][1][-2000:]
+    for _, out in results[:2]:  # both workers resumed from the chief's checkpoint, mid-run
+        resumed = re.search(r"resuming from step (\d+)", out)
+        assert resumed and 0 < int(resumed.group(1)) < steps, out[-2000:]
+    assert re.search(r"resuming from step (\d+)", results[0][1]).group(1) == re.search(
+        r"resuming from step (\d+)", results[1][1]
+    ).group(1)
     assert_close(generator_weights(multi), generator_weights(single))
 
 
@@ -198,6 +205,11 @@ BAD_CLUSTERS = {
         json.dumps({"cluster": {"worker": ["127.0.0.1:1"] * 3}, "task": {"type": "worker", "index": 0}}),
         {},
         "64 is not divisible by 3 replicas",
+    ),
+    "an evaluator task": (
+        json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "evaluator", "index": 0}}),
+        {},
+        "task type must be 'chief' or 'worker'",
     ),
     "several CPU devices per worker": (
         json.dumps({"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 0}}),
@@ -221,3 +233,15 @@ def test_tpu_without_a_tpu_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("TPU_NAME", raising=False)
     with pytest.raises(PipelineError, match="has no TPU and TPU_NAME is not set"):
         cli.run_stages(["ingest"], tiny(distribution__strategy="tpu"), str(tmp_path))
+
+
+def test_agree_is_exact_and_names_the_disagreement():
+    """The collective behind the barrier and the same-step check: equal values pass, unequal ones
+    (each replica its own id) are an error, however close."""
+    strategy = distribute.get_strategy("mirrored", 2)
+    assert distribute.agree(strategy, 100_000) == 100_000
+    with pytest.raises(ValueError, match=r"disagree: \[0.0, 1.0\]"):
+        distribute.agree(strategy, lambda: tf.distribute.get_replica_context().replica_id_in_sync_group)
+    with pytest.raises(ValueError, match="disagree"):
+        big = 100_000
+        distribute.agree(strategy, lambda: big + tf.distribute.get_replica_context().replica_id_in_sync_group)
