@@ -26,25 +26,28 @@ def run(config, workdir, force=False):
     if not force and stage.cached():
         return stage.dir
     partial = os.path.join(workdir, "train.partial")
-    if not distribute.is_chief(config.distribution.strategy):
-        # A multi-worker non-chief trains in step with the chief, resuming from the chief's checkpoints,
-        # and writes its own (checkpoints, logs, generator) to a scratch directory that is removed.
-        scratch = tempfile.mkdtemp(prefix="gan-tf-worker-")
-        try:
-            run_fn(config, stage.input_dir("ingest"), scratch, resume_dir=partial)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-            tf.config.experimental.enable_op_determinism()  # back on (an XLA run turned it off)
-        print(f"train: this worker is done; the chief publishes {stage.dir}")
-        return None
-    key_file = os.path.join(partial, "key.json")
-    if force or not os.path.exists(key_file) or read_json(key_file).get("fingerprint") != stage.fingerprint:
-        shutil.rmtree(partial, ignore_errors=True)
-        write_json(key_file, {"fingerprint": stage.fingerprint})
+    chief = distribute.is_chief(config.distribution.strategy)
+    if chief:
+        key_file = os.path.join(partial, "key.json")
+        if (
+            force
+            or not os.path.exists(key_file)
+            or read_json(key_file).get("fingerprint") != stage.fingerprint
+        ):
+            shutil.rmtree(partial, ignore_errors=True)
+            write_json(key_file, {"fingerprint": stage.fingerprint})
+    # A multi-worker non-chief trains in step with the chief, resuming from the chief's checkpoints,
+    # and writes its own (checkpoints, logs, generator) to a scratch directory that is removed.
+    out_dir = partial if chief else tempfile.mkdtemp(prefix="gan-tf-worker-")
     try:
-        final_step = run_fn(config, stage.input_dir("ingest"), partial)
+        final_step = run_fn(config, stage.input_dir("ingest"), out_dir, resume_dir=partial)
     finally:
         tf.config.experimental.enable_op_determinism()  # back on (an XLA run turned it off)
+        if not chief:
+            shutil.rmtree(out_dir, ignore_errors=True)
+    if not chief:
+        print(f"train: this worker is done; the chief publishes {stage.dir}")
+        return None
     stage.publish(
         partial,
         outputs={
