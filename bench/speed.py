@@ -3,12 +3,14 @@ identical model, interleaved in one process, in float32, mixed_bfloat16 and with
 GFLOP/s against a matmul peak measured in the same run; the input pipeline against what training
 consumes; FID/KID seconds on 10 000 samples. Writes bench/speed.md (copied into BENCHMARKS.md).
 
-    python -m bench.speed [--steps 60] [--rounds 3]          (make bench-speed)
+    python -m bench.speed [--steps 30] [--rounds 6]          (make bench-speed)
 
 The model (the issue's): 28x28x1 images, batch 64, latent 100, DCGAN (width 64), non-saturating loss,
-Adam 2e-4 / 0.5. Ratios are medians over rounds measured back to back, so machine noise cancels.
+Adam 2e-4 / 0.5. Ratios are medians over rounds measured back to back (a b, b a, ...), so machine noise
+cancels; the load average before the run is reported, since other processes on the cores skew it.
 """
 
+import gc
 import os
 import tempfile
 import time
@@ -20,8 +22,8 @@ from absl import app, flags
 
 from gan_tf import data, distribute, models, networks
 
-STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per measurement.")
-ROUNDS = flags.DEFINE_integer("rounds", 3, "Interleaved rounds (the ratio is their median).")
+STEPS = flags.DEFINE_integer("steps", 30, "Timed steps per measurement.")
+ROUNDS = flags.DEFINE_integer("rounds", 6, "Interleaved rounds (the ratio is their median).")
 OUTPUT = flags.DEFINE_string(
     "speed_output", os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md"), "The report."
 )
@@ -44,7 +46,13 @@ def real_batches():
 
 
 class GanTf:
-    """gan-tf's own path: GAN.fit on data.for_gan, as the train stage runs it."""
+    """gan-tf's own path: GAN.fit on data.for_gan, as the train stage runs it (one long fit() call).
+
+    `run(steps)` calls the compiled step that fit() runs (Keras' `train_function`) on one live iterator:
+    the same work without fit()'s loop, for gan-tf against gan-tf. Against the hand-written loop,
+    `fit_interleaved` times fit() itself. (Calling fit() anew per measurement is not how training runs:
+    each call makes a new tf.data iterator, and on this machine that made some calls run at half speed
+    with a core idle, which one long fit() never did.)"""
 
     def __init__(self, precision, jit_compile=False, deterministic=True):
         g, d = build(precision, deterministic=deterministic and not jit_compile)
@@ -52,10 +60,35 @@ class GanTf:
         self.gan.compile(adam(), adam(), jit_compile=jit_compile)
         assert self.gan.jit_compile == jit_compile
         self.data = real_batches()
-        self.run(3)  # trace and warm up
+        self.gan.fit(self.data, epochs=1, steps_per_epoch=3, verbose=0)  # trace and warm up
+        self.iterator = iter(self.data)
 
     def run(self, steps):
-        self.gan.fit(self.data, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
+        for _ in range(steps):
+            self.gan.train_function(self.iterator)
+
+    def fit_interleaved(self, other, steps, rounds):
+        """Images/s of fit() and of other.run, round by round (a b, b a, ...) inside one fit() call:
+        each epoch is `steps` steps of fit(); the callback runs `other` beside it."""
+        rates, other_rates = [], []
+        timer = time.perf_counter
+
+        def other_round():
+            other_rates.append(steps * BATCH / timed(lambda: other.run(steps)))
+
+        class Interleave(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                if epoch % 2:
+                    other_round()
+                self.start = timer()
+
+            def on_epoch_end(self, epoch, logs=None):
+                rates.append(steps * BATCH / (timer() - self.start))
+                if epoch % 2 == 0:
+                    other_round()
+
+        self.gan.fit(self.data, epochs=rounds, steps_per_epoch=steps, verbose=0, callbacks=[Interleave()])
+        return rates, other_rates
 
 
 class HandWritten:
@@ -122,26 +155,36 @@ def step_flops():
     return BATCH * (f_g + 6 * f_d) + BATCH * (3 * f_g + 2 * f_d), f_g, f_d
 
 
-def matmul_peak(dtype, n=2048, repeats=10):
+def matmul_peak(dtype, n=2048, repeats=10, trials=5):
+    """GFLOP/s of an n x n matmul: the best of `trials` timings of `repeats` products (a peak)."""
     a = tf.random.normal([n, n], dtype=tf.float32)
     a = tf.cast(a, dtype)
     matmul = tf.function(lambda x: tf.linalg.matmul(x, x))
     matmul(a).numpy()
-    seconds = timed(lambda: [matmul(a) for _ in range(repeats - 1)] + [matmul(a).numpy()])
-    return 2 * n**3 * repeats / seconds / 1e9
+    best = min(
+        timed(lambda: [matmul(a) for _ in range(repeats - 1)] + [matmul(a).numpy()]) for _ in range(trials)
+    )
+    return 2 * n**3 * repeats / best / 1e9
 
 
 def compare(name_a, make_a, name_b, make_b, steps, rounds):
-    """Images/s of a and b (median over interleaved rounds) and the median of the per-round ratios a/b."""
+    """Images/s of a and b (median over interleaved rounds) and the median of the per-round ratios a/b.
+    A gan-tf `a` against a hand loop is timed through fit() itself (`GanTf.fit_interleaved`)."""
     a, b = make_a(), make_b()
-    rates_a, rates_b = [], []
-    for _ in range(rounds):
-        rates_a.append(steps * BATCH / timed(lambda: a.run(steps)))
-        rates_b.append(steps * BATCH / timed(lambda: b.run(steps)))
+    if isinstance(a, GanTf) and isinstance(b, HandWritten):
+        rates_a, rates_b = a.fit_interleaved(b, steps, rounds)
+    else:
+        rates_a, rates_b = [], []
+        for round_ in range(rounds):  # a b, b a, ...: a drift of the machine's speed hits both alike
+            order = ((a, rates_a), (b, rates_b))
+            for contender, rates in order if round_ % 2 == 0 else order[::-1]:
+                rates.append(steps * BATCH / timed(lambda c=contender: c.run(steps)))
+    del a, b
+    gc.collect()
     ratio = float(np.median(np.array(rates_a) / np.array(rates_b)))
     median_a, median_b = np.median(rates_a), np.median(rates_b)
     print(f"speed: {name_a} {median_a:.0f} img/s, {name_b} {median_b:.0f} img/s, ratio {ratio:.2f}")
-    return float(np.median(rates_a)), float(np.median(rates_b)), ratio
+    return float(median_a), float(median_b), ratio
 
 
 def input_pipeline_rate(seconds=3.0):
@@ -173,14 +216,16 @@ def main(argv):
         "",
         f"The DCGAN step: {SIZE}x{SIZE}x1, batch {BATCH}, latent {LATENT}, width {WIDTH}, non-saturating, "
         "Adam; "
-        f"{steps} steps x {rounds} interleaved rounds per cell, medians. FLOPs counted analytically: "
+        f"{steps} steps x {rounds} interleaved rounds per cell (a b, b a, ...), medians. "
+        f"Load average (1 min) before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores. "
+        "FLOPs counted analytically: "
         f"G forward {f_g / 1e6:.1f} MFLOP and D forward {f_d / 1e6:.1f} MFLOP per example, "
         f"{flops / 1e9:.2f} GFLOP per step (backward = 2 x forward).",
         "",
     ]
     peak32, peak16 = matmul_peak(tf.float32), matmul_peak(tf.bfloat16)
     lines += [
-        f"Matmul peak in this run (2048², 10 repeats): float32 {peak32:.0f} GFLOP/s, "
+        f"Matmul peak in this run (2048², best of 5 x 10 products): float32 {peak32:.0f} GFLOP/s, "
         f"bfloat16 {peak16:.0f} GFLOP/s ({peak16 / peak32:.2f}x).",
         "",
     ]
@@ -214,7 +259,7 @@ def main(argv):
         steps,
         rounds,
     )
-    lines.append(f"| mixed_bfloat16 vs float32 (gan-tf, interleaved) | | | {ratio_bf16:.2f}x |")
+    lines.append(f"| mixed_bfloat16 vs float32 (gan-tf step, interleaved) | | | {ratio_bf16:.2f}x |")
     try:
         xla, _, ratio_xla = compare(
             "gan-tf XLA",
@@ -225,11 +270,11 @@ def main(argv):
             rounds,
         )
         lines.append(
-            f"| gan-tf fit(), float32 + XLA (`train.jit_compile`) | {xla:.0f} | {gflops(xla, peak32)} "
+            f"| gan-tf step, float32 + XLA (`train.jit_compile`) | {xla:.0f} | {gflops(xla, peak32)} "
             f"| {ratio_xla:.2f}x float32 |"
         )
     except Exception as err:  # XLA may not compile an op on this platform: say so, do not fail
-        lines.append(f"| gan-tf fit(), XLA | failed: {' '.join(str(err).split())[:120]} | | |")
+        lines.append(f"| gan-tf step, XLA | failed: {' '.join(str(err).split())[:120]} | | |")
     feed = input_pipeline_rate()
     consumed = max(results.values())
     lines.append(
