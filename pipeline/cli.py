@@ -1,4 +1,4 @@
-"""Flags shared by every stage, and the wrapper that turns errors into one line and exit status 1."""
+"""Flags shared by every stage; errors become one line and exit status 1 (`pipeline.errors`)."""
 
 import os
 import sys
@@ -7,10 +7,11 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from absl import app, flags, logging  # noqa: E402
+from absl import app, flags  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
 from pipeline.artifacts import PipelineError, discard_temp_dirs  # noqa: E402
+from pipeline.errors import flag_error, guarded  # noqa: E402, F401 (guarded: the stages' entry points)
 
 STAGES = ("ingest", "train", "evaluate", "export")
 
@@ -27,7 +28,6 @@ WORKDIR = flags.DEFINE_string(
 FORCE = flags.DEFINE_bool(
     "force", False, "Re-run the stage(s) even when up to date; for export, also export an unblessed model."
 )
-TRACEBACK = flags.DEFINE_bool("traceback", False, "On failure, show the full Python traceback.")
 flags.mark_flags_as_required(["config", "workdir"])
 
 
@@ -120,49 +120,25 @@ def _wait_for_ingest(config, workdir, timeout=600):
         time.sleep(1)
 
 
-def guarded(fn):
-    """Call fn(); on error print `gan-pipeline: error: ...` (one line) and exit 1."""
-    if not flags.FLAGS["verbosity"].present:  # TF's INFO chatter only with --verbosity=0
-        logging.set_verbosity(logging.WARNING)
-    try:
-        fn()
-    except (PipelineError, ValueError, FileNotFoundError, OSError, RuntimeError) as err:
-        _fail(err, " ".join(str(err).split()) or type(err).__name__)
-    except Exception as err:  # anything else is a bug or an input no check anticipated: still one line
-        text = " ".join(str(err).split())
-        _fail(err, f"unexpected {type(err).__name__}: {text} (rerun with --traceback for the details)")
-    except KeyboardInterrupt:
-        print("gan-pipeline: interrupted; re-run the same command to resume", file=sys.stderr)
-        sys.exit(130)
-
-
-def _fail(err, message):
-    if TRACEBACK.value:
-        raise err
-    print(f"gan-pipeline: error: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
 def parse_flags(argv):
     """absl's flag parsing, with any failure (bad --config.x.y override included) as one line."""
     try:
         return flags.FLAGS(argv)
     except flags.Error as err:
-        message = f"bad flag: {err}"
+        message = str(err)
     except Exception as err:  # ml_collections raises AttributeError/TypeError for bad overrides
         text = str(err).replace("\\n", " ").replace("\\'", "").strip("'\"")
-        message = f"bad flag: {' '.join(text.split())}"
+        message = " ".join(text.split())
         if "has no attribute 'get_config" in text:
-            message = (
-                "bad flag: the --config file has no get_config(); it must define get_config() -> ConfigDict"
-            )
-    print(f"gan-pipeline: error: {message}\nTry --help.", file=sys.stderr)
-    sys.exit(1)
+            message = "the --config file has no get_config(); it must define get_config() -> ConfigDict"
+    flag_error(message)
 
 
 def main_for(*stage_names):
     """Entry point of `python -m pipeline.<stage>`."""
-    flags.adopt_module_key_flags(sys.modules[__name__])
+    from pipeline import errors
+
+    errors.list_in_help(sys.modules[__name__], errors)
 
     def main(argv):
         if len(argv) > 1:

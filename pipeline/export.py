@@ -9,7 +9,8 @@ source range:
 - `raw`: the same for the generator alone.
 - `sample` (export.refine=drs): `num_samples` int32, `seed` int64 -> `samples` kept by discriminator
   rejection sampling (their number is chosen, their z are not).
-The discriminator's weights are exported only when a refinement needs them. An unblessed model is
+The discriminator's weights are exported only when a refinement needs them. `assets.extra/gan_tf.json`
+describes the data (shape, source range, mode centres) for `pipeline.sample`. An unblessed model is
 refused unless --force. Versions count up (1, 2, ...); each is written to a temp dir, loaded back and
 checked against the generator before it is published.
 """
@@ -35,6 +36,8 @@ from pipeline.artifacts import (
     replace_dir,
     write_json,
 )
+
+DESCRIPTION = os.path.join("assets.extra", "gan_tf.json")  # TF Serving's place for extra files
 
 
 def run(config, workdir, force=False):
@@ -140,6 +143,11 @@ def write_saved_model(generator, meta, path, clip=True, sampler=None):
             ],
         )
     archive.write_out(path, verbose=False)
+    keep = ("shape", "source_range", "value_range", "centers", "mode_std", "source")
+    write_json(
+        os.path.join(path, DESCRIPTION),
+        {**{k: meta[k] for k in keep if k in meta}, "latent_dim": latent_dim, "refine": mode},
+    )
 
 
 def check_saved_model(generator, meta, path, seed, clip=True, n=16, sampler=None):

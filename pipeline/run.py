@@ -8,7 +8,7 @@ import sys
 
 from absl import app, flags
 
-from pipeline import cli
+from pipeline import cli, errors
 
 STAGES_FLAG = flags.DEFINE_list(
     "stages",
@@ -27,7 +27,7 @@ def main(argv):
 
 def entry_point():
     """The `gan-pipeline` console script."""
-    flags.adopt_module_key_flags(cli)
+    errors.list_in_help(cli, errors)
     app.run(main, argv=sys.argv, flags_parser=cli.parse_flags)
 
 

@@ -48,7 +48,7 @@ def grid_png(images, columns=8):
         r, col = divmod(i, columns)
         grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + col * (w + 1) : 1 + col * (w + 1) + w] = image
     picture = Image.fromarray(grid[..., 0] if c == 1 else grid)
-    scale = max(1, 256 // picture.width)
+    scale = -(-256 // picture.width)  # nearest-neighbour upscaling to at least 256 px wide
     picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
