@@ -187,6 +187,27 @@ class ImageMetrics:
         return out
 
 
+class SlicedWasserstein:
+    """The multi-scale sliced Wasserstein distance (ProGAN) on Laplacian-pyramid patches: the image
+    metric that needs no pretrained network. `swd` is the mean over levels, `swd_<N>px` each level;
+    the reference compares the two real halves, as ImageMetrics does."""
+
+    name = "sliced_wasserstein"
+
+    def run(self, ctx):
+        n = min(ctx.config.eval.num_samples, ctx.real_count // 2)
+        if n < 2:
+            raise PipelineError(
+                f"the sliced Wasserstein distance needs at least 4 real images, got {ctx.real_count}"
+            )
+        real, other = ctx.real(n), ctx.real(n, offset=ctx.real_count // 2)
+        fake = ctx.generate(n)
+        values = metrics.sliced_wasserstein_distance(real, fake, seed=ctx.config.seed)
+        reference = metrics.sliced_wasserstein_distance(real, other, seed=ctx.config.seed)
+        names = {key: "swd" if key == "mean" else f"swd_{key}" for key in values}
+        return {names[k]: _entry(values[k], n, reference[k]) for k in values}
+
+
 def digits_classifier(workdir, seed, size=8):
     """The digits classifier (at scikit-learn's 8 px) as a DigitsClassifier extractor that knows the
     digits it was trained on; trained once and cached in DIR/classifier_<size>/."""
@@ -227,8 +248,8 @@ def for_data(config, meta, workdir):
     if meta.get("centers"):
         return [ModeCoverage()]
     features = config.eval.features
-    if features == "none":
-        return []
+    if features == "none":  # images with no feature extractor: the metric that needs none
+        return [SlicedWasserstein()]
     if features == "inception_v3":
         try:
             return [ImageMetrics(extractors.InceptionFeatures(config.eval.inception_weights))]

@@ -134,3 +134,19 @@ def test_real_references_leave_out_the_digits_the_classifier_saw(tmp_path, sourc
     assert distance.min(axis=1).max() < 1e-10
     nearest = held_out[distance.argmin(axis=1)]
     assert len(np.unique(np.asarray(nearest))) > 100  # many distinct digits, not a handful
+
+
+def test_images_without_a_feature_extractor_get_the_sliced_wasserstein_distance(tmp_path, capsys):
+    config = shrink(digits_dcgan.get_config())  # eval.features = none, no thresholds
+    config.data.image_size, config.eval.num_samples = 16, 200
+    workdir = str(tmp_path)
+    cli.run_stages(["ingest", "train", "evaluate"], config, workdir)
+    report = read_json(os.path.join(workdir, "evaluate", "metrics.json"))
+    assert set(report["metrics"]) == {"swd", "swd_16px", "swd_8px"}
+    swd = report["metrics"]["swd"]
+    assert swd["num_samples"] == 200 and 0 < swd["reference"] < swd["value"]  # 2 steps: far from real
+    levels = [report["metrics"][f"swd_{n}px"]["value"] for n in (16, 8)]
+    assert swd["value"] == pytest.approx(np.mean(levels))
+    line = "no thresholds configured: blessed (measured: swd_16px, swd_8px, swd)"
+    assert report["blessed"] and report["checks"] == [line]
+    assert f"evaluate: BLESSED: {line}" in capsys.readouterr().out
