@@ -9,7 +9,6 @@ to DIR/train/ in one rename.
 
 import os
 import shutil
-import sys
 import tempfile
 
 import keras
@@ -17,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import data, distribute, models, networks, noise
-from pipeline import ingest, samples
+from pipeline import ingest, progress, samples
 from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, read_json, write_json
 
 
@@ -273,7 +272,7 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
     fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)
-    fit = dict(callbacks=[callback], verbose=1 if sys.stdout.isatty() else 2, shuffle=False)
+    fit = dict(callbacks=[callback, progress.StepProgress(t.steps)], verbose=0, shuffle=False)
     full_epochs = t.steps // t.log_every
     if step < full_epochs * t.log_every:  # whole epochs of log_every steps
         epoch = step // t.log_every

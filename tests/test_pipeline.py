@@ -156,15 +156,30 @@ def test_stages_alone_from_the_command_line(tmp_path):
     for stage in STAGES:
         out = run_cli(f"pipeline.{stage}", workdir, *mirrored, steps=20, check=True)
         assert stage != "train" or "2 replica(s)" in out.stdout
+        if stage == "train":  # progress in steps, one line per log_every (20) when not a terminal
+            assert "train: step 20/20 (100 %)" in out.stdout and "Epoch" not in out.stdout
     assert os.path.isdir(os.path.join(workdir, "export", "1"))
     again = run_cli("pipeline.run", workdir, *mirrored, steps=20, check=True)
     assert again.stdout.count("up to date") == 4
+
+
+def test_progress_line_speaks_in_steps():
+    from pipeline import progress
+
+    bar = progress.StepProgress(3000, interactive=False)
+    bar.start_step = 300
+    line = bar.line(2300, 50.0, {"d_loss": 1.3125, "g_loss": 0.5})
+    # (2300 - 300) steps in 50 s = 40 steps/s; 700 steps left = 17.5 s, rounded to 18.
+    assert line == "train: step 2300/3000 (77 %)  40.0 steps/s  ETA 0:00:18  d_loss 1.312  g_loss 0.5"
 
 
 def test_cli_help_and_usage_errors(tmp_path):
     helptext = run_cli("pipeline.run", tmp_path, "--help").stdout
     for flag in ("--config", "--workdir", "--stages", "--[no]force", "--[no]traceback"):
         assert flag in helptext
+    stage_help = run_cli("pipeline.train", tmp_path, "--help").stdout  # a stage alone lists them too
+    for flag in ("--config", "--workdir", "--[no]force", "--[no]traceback"):
+        assert flag in stage_help
     # Bad flags, configs and stages: tests/test_bad_input.py.
 
 
