@@ -1,4 +1,5 @@
-"""Evaluate: DIR/train + DIR/ingest -> DIR/evaluate/metrics.json and a BLESSED or NOT_BLESSED file.
+"""Evaluate: DIR/train + DIR/ingest -> DIR/evaluate/metrics.json, a BLESSED or NOT_BLESSED file and
+pictures (samples.png, real_vs_generated.png, training_curves.png).
 
     python -m pipeline.evaluate --config=configs/grid25.py --workdir=runs/grid25
 
@@ -43,7 +44,7 @@ def run(config, workdir, force=False):
     write_json(os.path.join(tmp, "metrics.json"), report)
     with open(os.path.join(tmp, BLESSED if blessed else NOT_BLESSED), "w") as f:
         f.write("\n".join(checks) + "\n")
-    _picture(context, tmp)
+    _pictures(context, stage.input_dir("train"), tmp)
     for name, m in metrics.items():
         print(
             f"  {name:>16} = {_fmt(m['value'])}   "
@@ -82,16 +83,23 @@ def is_blessed(evaluate_dir):
     return os.path.exists(os.path.join(evaluate_dir, BLESSED))
 
 
-def _picture(context, out_dir):
-    """samples.png: generated samples (over real data and mode centres for 2D)."""
-    fake = context.generate(64 if len(context.meta["shape"]) > 1 else 2500)
-    if len(context.meta["shape"]) == 1:
-        real = context.real(2500)
-        png = samples.scatter_png(fake, context.meta, real=real)
-    else:
-        png = samples.grid_png(fake)
-    with open(os.path.join(out_dir, "samples.png"), "wb") as f:
-        f.write(png)
+def _pictures(context, train_dir, out_dir):
+    """samples.png (2D: over the real data), real_vs_generated.png and training_curves.png (the
+    TensorBoard scalars over steps)."""
+    two_d = len(context.meta["shape"]) == 1
+    n = 2500 if two_d else 64
+    fake, real = context.generate(n), context.real(min(n, context.real_count))
+    grid = samples.scatter_png(fake, context.meta, real=real) if two_d else samples.grid_png(fake)
+    pictures = {
+        "samples.png": grid,
+        "real_vs_generated.png": samples.side_by_side_png(real, fake, context.meta),
+    }
+    series = samples.read_scalars(os.path.join(train_dir, "tensorboard"))
+    if series:
+        pictures["training_curves.png"] = samples.curves_png(series)
+    for name, png in pictures.items():
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(png)
 
 
 def _fmt(value):

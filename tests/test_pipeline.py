@@ -46,6 +46,26 @@ def test_every_stage_leaves_its_artifacts(finished):
     # True samples are high quality with probability 1 - exp(-4.5) = 0.989 (3 sd over 500 samples).
     assert abs(report["metrics"]["high_quality"]["reference"] - 0.9889) < 0.015
     assert not [d for d in os.listdir(finished) if d.startswith(".")]  # no temp dirs left behind
+    for picture in ("samples.png", "real_vs_generated.png", "training_curves.png"):
+        with open(os.path.join(finished, "evaluate", picture), "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_training_curves_read_back_what_tensorboard_holds(tmp_path):
+    from pipeline import samples
+
+    for run, points in enumerate(([(1, 0.5), (2, 0.25), (3, 2.0)], [(3, 0.125), (4, 1.5)])):
+        writer = tf.summary.create_file_writer(str(tmp_path / f"run{run}"))  # a resumed run: 2 files
+        with writer.as_default():
+            for step, value in points:
+                tf.summary.scalar("d_loss", value, step=step)
+                tf.summary.image("samples", tf.zeros([1, 2, 2, 1]), step=step)  # not a scalar
+        writer.close()
+    for path in (tmp_path / "run1").iterdir():
+        path.rename(tmp_path / "run0" / (path.name + ".later"))
+    series = samples.read_scalars(str(tmp_path / "run0"))
+    assert series == {"d_loss": [(1, 0.5), (2, 0.25), (3, 0.125), (4, 1.5)]}  # step 3 rewritten
+    assert samples.curves_png(series)[:4] == b"\x89PNG"
 
 
 def test_export_serves_samples(finished):
