@@ -95,7 +95,13 @@ def _rows():
         ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"],
         3,
     )
-    rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 3)
+    rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 5)
+    rows["digits_diffaugment"] = (
+        "images",
+        "configs/digits_dcgan.py",
+        ["--config.train.augment=diffaugment"],
+        5,
+    )
     rows["digits_mixed_bfloat16"] = (
         "images",
         "configs/digits_dcgan.py",

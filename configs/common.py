@@ -59,6 +59,8 @@ def base():
     c.train.precision = "float32"  # float32 | mixed_bfloat16 | mixed_float16 (+ loss scaling)
     c.train.jit_compile = False  # XLA-compile the train step (one_device, or GPUs)
     c.train.ema_decay = 0.0  # generator weight average for evaluation and export (0 = off; 0.999 typical)
+    c.train.augment = "none"  # none | diffaugment: the same differentiable augmentation before every D call
+    c.train.augment_policy = "color,translation,cutout"  # diffaugment: a comma list of these
     c.train.on_nan = "stop"  # a NaN/Inf loss: stop (exit 1, last checkpoint kept) | restore (publish it)
 
     c.distribution = ConfigDict()

@@ -17,6 +17,7 @@ counter `steps_done` restored) draws what an uninterrupted run would.
 import keras
 import tensorflow as tf
 
+from gan_tf import augment as diffaugment
 from gan_tf import distribute, ema, losses, noise, packing, penalties, topk
 
 
@@ -38,6 +39,8 @@ class GAN(keras.Model):
         ema_decay: beta of the generator's weight average `ema_generator` (0 = off; `gan_tf.ema`).
         pack: PacGAN packing m: D judges m samples at once (`gan_tf.packing`; D's input is m times wider).
         top_k: (nu, gamma, every) for top-k generator updates (`gan_tf.topk`), or None.
+        augment: a DiffAugment policy ("color,translation,cutout"; `gan_tf.augment`) applied to every
+            image D sees, real, generated or interpolated, or None.
     """
 
     loss_name = "non_saturating"
@@ -53,6 +56,7 @@ class GAN(keras.Model):
         ema_decay=0.0,
         pack=1,
         top_k=None,
+        augment=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -69,6 +73,9 @@ class GAN(keras.Model):
         self.seed = int(seed)
         self.r1_weight = float(r1_weight)
         self.ema_decay, self.pack, self.top_k = float(ema_decay), int(pack), top_k
+        self.augment = diffaugment.parse_policy(augment) if augment else ()
+        if self.augment and self.pack > 1:
+            raise ValueError("DiffAugment (augment) does not combine with PacGAN packing (pack > 1)")
         self.ema_generator = ema.clone(generator) if self.ema_decay else None
         self._d_loss_fn, self._g_loss_fn = losses.get(self.loss_name)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
@@ -112,7 +119,7 @@ class GAN(keras.Model):
         """{name: (weight, per-example penalty)} added to the discriminator loss."""
         if not self.r1_weight:
             return {}
-        return {"r1": (self.r1_weight, penalties.r1_penalty(self._critic, real))}
+        return {"r1": (self.r1_weight, penalties.r1_penalty(self._critic_for(stream, _REAL), real))}
 
     def after_discriminator_update(self):
         """Runs after every discriminator update (WGAN clips the weights here)."""
@@ -133,9 +140,10 @@ class GAN(keras.Model):
         real = tf.cast(real, tf.float32)
         fake = self.generator(self._noise(tf.shape(real)[0], stream), training=True)
         real, fake = packing.pack(real, self.pack), packing.pack(fake, self.pack)  # D's examples
+        seen = [self._augment(real, stream, _REAL), self._augment(fake, stream, _FAKE)]  # DiffAugment
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            logits = self._critic(tf.concat([real, fake], axis=0))
+            logits = self._critic(tf.concat(seen, axis=0))
             real_logits, fake_logits = tf.split(logits, 2, axis=0)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
             terms = self.discriminator_penalties(real, fake, stream)
@@ -152,7 +160,7 @@ class GAN(keras.Model):
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             fake = self.generator(self._noise(batch, self.n_critic), training=True)
-            fake_logits = self._critic(packing.pack(fake, self.pack))
+            fake_logits = self._critic(self._augment(packing.pack(fake, self.pack), self.n_critic, _FAKE))
             g_loss = self.generator_loss(fake_logits)
             if self.top_k:  # only the k best-scored fakes of the global batch
                 k = self._top_k(fake_logits)
@@ -177,6 +185,25 @@ class GAN(keras.Model):
         """D's logits for (packed) examples x."""
         return self.discriminator(x, training=True)
 
+    def _critic_for(self, stream, site):
+        """x -> D(T(x)): the critic a penalty differentiates, with the augmentation of `site`."""
+        return lambda x: self._critic(self._augment(x, stream, site))
+
+    def _augment(self, x, stream, site):
+        """DiffAugment T(x) when on: uniform numbers drawn like the noise, for the global batch from
+        (seed, step, stream, site, op) in the "augment" stream (so resumes and replicas agree)."""
+        if not self.augment:
+            return x
+
+        def draw(op, batch, shape):
+            kind = site * _AUGMENT_OPS + op
+            kinds = _AUGMENT_SITES * _AUGMENT_OPS
+            return self._stateless(
+                tf.random.stateless_uniform, batch, stream, kind, *shape, key="augment", kinds=kinds
+            )
+
+        return diffaugment.diff_augment(x, self.augment, draw)
+
     def _real_batches(self, data):
         """n_critic real batches from a tuple of them, from one tensor [B, n_critic, ...] (data.for_gan's
         layout: one tensor, so tf.distribute splits B), or from one batch used n_critic times."""
@@ -193,12 +220,13 @@ class GAN(keras.Model):
             return tf.unstack(data, num=self.n_critic, axis=1)
         return list(data) if isinstance(data, (tuple, list)) else [data] * self.n_critic
 
-    def _stateless(self, sampler, batch, stream, kind, *shape):
-        """A global-batch draw from seed (self.seed, step, stream, kind); this replica's slice."""
+    def _stateless(self, sampler, batch, stream, kind, *shape, key="train", kinds=2):
+        """A global-batch draw from seed (self.seed, step, stream, kind) of noise stream `key`, `kind`
+        one of `kinds` per (step, stream); this replica's slice."""
         ctx = tf.distribute.get_replica_context()
         step = tf.convert_to_tensor(self.steps_done)
-        counter = (step * (self.n_critic + 1) + stream) * 2 + kind
-        seed = tf.stack([tf.constant(noise.stream_key(self.seed, "train"), tf.int64), counter])
+        counter = (step * (self.n_critic + 1) + stream) * kinds + kind
+        seed = tf.stack([tf.constant(noise.stream_key(self.seed, key), tf.int64), counter])
         values = sampler([batch * ctx.num_replicas_in_sync, *shape], seed=seed)
         start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * batch
         return values[start : start + batch]
@@ -219,6 +247,12 @@ class GAN(keras.Model):
             global_batch = tf.cast(tf.size(values) * ctx.num_replicas_in_sync, tf.float32)
             total = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.reduce_sum(values))
             self._trackers[name].update_state(total / global_batch)
+
+
+# DiffAugment draws: where the augmented images go (real and fake in D's loss, GP interpolates) and
+# up to _AUGMENT_OPS uniform draws per augmentation.
+_REAL, _FAKE, _INTERPOLATES = 0, 1, 2
+_AUGMENT_SITES, _AUGMENT_OPS = 3, 8
 
 
 class MinimaxGAN(GAN):
@@ -282,7 +316,7 @@ class WGANGP(WGAN):
 
     def discriminator_penalties(self, real, fake, stream):
         eps = self._uniform(tf.shape(real)[0], stream)
-        gp = penalties.gradient_penalty(self._critic, real, fake, epsilon=eps)
+        gp = penalties.gradient_penalty(self._critic_for(stream, _INTERPOLATES), real, fake, epsilon=eps)
         return {**super().discriminator_penalties(real, fake, stream), "gp": (self.gp_weight, gp)}
 
 

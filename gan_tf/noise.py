@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import tensorflow as tf
 
-STREAMS = ("train", "evaluate", "samples", "export_check", "drs")
+STREAMS = ("train", "evaluate", "samples", "export_check", "drs", "augment")
 
 
 def stream_key(seed, stream):

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import data, distribute, models, networks, noise
+from gan_tf import augment, data, distribute, models, networks, noise
 from pipeline import ingest, progress, samples
 from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, read_json, write_json
 
@@ -113,6 +113,18 @@ def _check(config, meta):
         raise PipelineError(f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch")
     if not 0.0 <= t.ema_decay < 1.0:
         raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
+    if t.augment not in ("none", "diffaugment"):
+        raise PipelineError(f"unknown train.augment {t.augment!r}; valid: none, diffaugment")
+    if t.augment == "diffaugment":
+        if len(meta["shape"]) != 3 or g.pack > 1:
+            raise PipelineError(
+                f"train.augment=diffaugment needs images and gan.pack=1; got shape {meta['shape']}, "
+                f"gan.pack {g.pack}"
+            )
+        try:
+            augment.parse_policy(t.augment_policy)
+        except ValueError as err:
+            raise PipelineError(f"train.augment_policy: {err}") from None
     if g.top_k_nu and not (0.0 < g.top_k_nu <= 1.0 and 0.0 < g.top_k_gamma <= 1.0 and g.top_k_every >= 1):
         raise PipelineError("gan.top_k_nu and gan.top_k_gamma must be in (0, 1], gan.top_k_every >= 1")
     if meta["count"] < t.batch_size * config.gan.n_critic:
@@ -163,6 +175,7 @@ def build_gan(config, generator, discriminator):
         "ema_decay": config.train.ema_decay,
         "pack": g.pack,
         "top_k": (g.top_k_nu, g.top_k_gamma, g.top_k_every) if g.top_k_nu else None,
+        "augment": config.train.augment_policy if config.train.augment == "diffaugment" else None,
     }
     if g.loss in ("minimax", "non_saturating"):
         kwargs["label_smoothing"] = g.label_smoothing

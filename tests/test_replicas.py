@@ -91,6 +91,7 @@ OPTIONS = {
     "ema_dcgan": ("dcgan", {"ema_decay": 0.9}),
     "pack": ("mlp", {"pack": 2}),
     "top_k": ("mlp", {"top_k": (0.25, 0.5, 1)}),
+    "diffaugment_r1": ("dcgan", {"augment": "color,translation,cutout", "r1_weight": 1.0}),
 }
 
 
