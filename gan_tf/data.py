@@ -64,7 +64,8 @@ def stacked_digits(n, size=8, seed=0, return_ids=False):
 
 
 def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0, start_step=0, count=None):
-    """Real batches for `GAN.fit`: shuffled, repeated, batched with drop_remainder and, for
+    """Real batches for `GAN.fit` (of images, or of {"x", "label"} dicts for a conditional GAN):
+    shuffled, repeated, batched with drop_remainder and, for
     n_critic > 1, grouped as one tensor [B, n_critic, ...] whose [:, j] is the batch of discriminator
     update j (a fresh batch per update).
 
@@ -92,6 +93,7 @@ def for_gan(dataset, batch_size, n_critic=1, shuffle_buffer=10_000, seed=0, star
     batches = dataset_stream.batch(batch_size, drop_remainder=True)
     if n_critic > 1:  # [n_critic, B, ...] -> [B, n_critic, ...]: tf.distribute splits the first axis
         batches = batches.batch(n_critic, drop_remainder=True).map(
-            lambda group: tf.experimental.numpy.moveaxis(group, 0, 1), num_parallel_calls=tf.data.AUTOTUNE
+            lambda group: tf.nest.map_structure(lambda t: tf.experimental.numpy.moveaxis(t, 0, 1), group),
+            num_parallel_calls=tf.data.AUTOTUNE,
         )
     return batches.prefetch(tf.data.AUTOTUNE)

@@ -41,6 +41,9 @@ class GAN(keras.Model):
         top_k: (nu, gamma, every) for top-k generator updates (`gan_tf.topk`), or None.
         augment: a DiffAugment policy ("color,translation,cutout"; `gan_tf.augment`) applied to every
             image D sees, real, generated or interpolated, or None.
+        num_classes: > 0 for a conditional GAN: G takes [z, label], D [x, label] (`networks.
+            conditional_generator`, `projection_discriminator`), the data yields {"x", "label"}, and
+            the fakes of a step are generated for the labels of its real batch.
     """
 
     loss_name = "non_saturating"
@@ -57,6 +60,7 @@ class GAN(keras.Model):
         pack=1,
         top_k=None,
         augment=None,
+        num_classes=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -68,12 +72,15 @@ class GAN(keras.Model):
             raise ValueError(f"pack must be >= 1, got {pack}")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(generator.input_shape[-1])
+        self.latent_dim = int(generator.inputs[0].shape[-1])
         self.n_critic = int(n_critic)
         self.seed = int(seed)
         self.r1_weight = float(r1_weight)
         self.ema_decay, self.pack, self.top_k = float(ema_decay), int(pack), top_k
         self.augment = diffaugment.parse_policy(augment) if augment else ()
+        self.num_classes = int(num_classes)
+        if self.num_classes and self.pack > 1:
+            raise ValueError("a conditional GAN (num_classes > 0) does not combine with packing (pack > 1)")
         if self.augment and self.pack > 1:
             raise ValueError("DiffAugment (augment) does not combine with PacGAN packing (pack > 1)")
         self.ema_generator = ema.clone(generator) if self.ema_decay else None
@@ -115,11 +122,12 @@ class GAN(keras.Model):
     def generator_loss(self, fake_logits):
         return self._g_loss_fn(fake_logits)
 
-    def discriminator_penalties(self, real, fake, stream):
+    def discriminator_penalties(self, real, fake, stream, labels=None):
         """{name: (weight, per-example penalty)} added to the discriminator loss."""
         if not self.r1_weight:
             return {}
-        return {"r1": (self.r1_weight, penalties.r1_penalty(self._critic_for(stream, _REAL), real))}
+        critic = self._critic_for(stream, _REAL, labels)
+        return {"r1": (self.r1_weight, penalties.r1_penalty(critic, real))}
 
     def after_discriminator_update(self):
         """Runs after every discriminator update (WGAN clips the weights here)."""
@@ -130,23 +138,29 @@ class GAN(keras.Model):
 
     # -- Algorithm 1 ----------------------------------------------------------------------------
     def train_step(self, data):
+        labels = [None] * self.n_critic
+        if self.num_classes:  # {"x", "label"}: labels [B] or [B, n_critic] like the images
+            labels = self._real_batches(data["label"], rank=1)
+            data = data["x"]
         real_batches = self._real_batches(data)
         for stream, real in enumerate(real_batches):
-            self._discriminator_step(real, stream)
-        self._generator_step(tf.shape(real_batches[-1])[0])
+            self._discriminator_step(real, stream, labels[stream])
+        self._generator_step(tf.shape(real_batches[-1])[0], labels[-1])  # the last real batch's labels
         return distribute.keras_logs({m.name: m.result() for m in self.metrics})
 
-    def _discriminator_step(self, real, stream):
+    def _discriminator_step(self, real, stream, labels=None):
+        """One D update; a conditional GAN generates its fakes for the real batch's `labels`."""
         real = tf.cast(real, tf.float32)
-        fake = self.generator(self._noise(tf.shape(real)[0], stream), training=True)
+        fake = self._generate(self._noise(tf.shape(real)[0], stream), labels)
         real, fake = packing.pack(real, self.pack), packing.pack(fake, self.pack)  # D's examples
         seen = [self._augment(real, stream, _REAL), self._augment(fake, stream, _FAKE)]  # DiffAugment
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            logits = self._critic(tf.concat(seen, axis=0))
+            both = None if labels is None else tf.concat([labels, labels], axis=0)
+            logits = self._critic(tf.concat(seen, axis=0), both)
             real_logits, fake_logits = tf.split(logits, 2, axis=0)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
-            terms = self.discriminator_penalties(real, fake, stream)
+            terms = self.discriminator_penalties(real, fake, stream, labels)
             total = d_loss + sum(weight * value for weight, value in terms.values())
             loss = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(total))  # mixed_float16
         grads = tape.gradient(loss, variables)
@@ -156,11 +170,12 @@ class GAN(keras.Model):
         self._track(d_loss=d_loss, **{k: v for k, (_, v) in terms.items()})
         self._track(**self.report(real_logits, fake_logits))
 
-    def _generator_step(self, batch):
+    def _generator_step(self, batch, labels=None):
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            fake = self.generator(self._noise(batch, self.n_critic), training=True)
-            fake_logits = self._critic(self._augment(packing.pack(fake, self.pack), self.n_critic, _FAKE))
+            fake = self._generate(self._noise(batch, self.n_critic), labels)
+            seen = self._augment(packing.pack(fake, self.pack), self.n_critic, _FAKE)
+            fake_logits = self._critic(seen, labels)
             g_loss = self.generator_loss(fake_logits)
             if self.top_k:  # only the k best-scored fakes of the global batch
                 k = self._top_k(fake_logits)
@@ -181,13 +196,17 @@ class GAN(keras.Model):
         return topk.k_at(self.steps_done, global_batch, gamma, nu, every)
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _critic(self, x):
-        """D's logits for (packed) examples x."""
-        return self.discriminator(x, training=True)
+    def _critic(self, x, labels=None):
+        """D's logits for (packed) examples x (a conditional GAN's: for `labels`)."""
+        return self.discriminator(x if labels is None else [x, labels], training=True)
 
-    def _critic_for(self, stream, site):
+    def _generate(self, z, labels=None):
+        """G(z), or G(z, labels) for a conditional GAN."""
+        return self.generator(z if labels is None else [z, labels], training=True)
+
+    def _critic_for(self, stream, site, labels=None):
         """x -> D(T(x)): the critic a penalty differentiates, with the augmentation of `site`."""
-        return lambda x: self._critic(self._augment(x, stream, site))
+        return lambda x: self._critic(self._augment(x, stream, site), labels)
 
     def _augment(self, x, stream, site):
         """DiffAugment T(x) when on: uniform numbers drawn like the noise, for the global batch from
@@ -204,12 +223,12 @@ class GAN(keras.Model):
 
         return diffaugment.diff_augment(x, self.augment, draw)
 
-    def _real_batches(self, data):
+    def _real_batches(self, data, rank=None):
         """n_critic real batches from a tuple of them, from one tensor [B, n_critic, ...] (data.for_gan's
-        layout: one tensor, so tf.distribute splits B), or from one batch used n_critic times."""
-        grouped = (
-            not isinstance(data, (tuple, list)) and data.shape.rank == len(self.generator.output.shape) + 1
-        )
+        layout: one tensor, so tf.distribute splits B), or from one batch used n_critic times.
+        `rank`: of one batch (default: G's output rank; 1 for labels)."""
+        rank = rank or len(self.generator.output.shape)
+        grouped = not isinstance(data, (tuple, list)) and data.shape.rank == rank + 1
         count = len(data) if isinstance(data, (tuple, list)) else data.shape[1] if grouped else self.n_critic
         if count != self.n_critic:
             raise ValueError(
@@ -314,10 +333,11 @@ class WGANGP(WGAN):
     def metric_names(self):
         return super().metric_names() + ["gp"]
 
-    def discriminator_penalties(self, real, fake, stream):
+    def discriminator_penalties(self, real, fake, stream, labels=None):
         eps = self._uniform(tf.shape(real)[0], stream)
-        gp = penalties.gradient_penalty(self._critic_for(stream, _INTERPOLATES), real, fake, epsilon=eps)
-        return {**super().discriminator_penalties(real, fake, stream), "gp": (self.gp_weight, gp)}
+        critic = self._critic_for(stream, _INTERPOLATES, labels)  # real and fake share the labels
+        gp = penalties.gradient_penalty(critic, real, fake, epsilon=eps)
+        return {**super().discriminator_penalties(real, fake, stream, labels), "gp": (self.gp_weight, gp)}
 
 
 class HingeGAN(GAN):

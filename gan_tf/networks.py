@@ -60,13 +60,19 @@ def mlp_generator(latent_dim=2, data_dim=2, hidden=128, depth=3, batch_norm=Fals
     return keras.Model(z, layers.Dense(data_dim, dtype=OUTPUT_DTYPE)(h), name=name)
 
 
-def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator"):
-    """x -> [Dense(hidden) LeakyReLU(0.2)] x depth -> Dense(1) logit; optionally spectrally normed."""
+def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator", head=True):
+    """x -> [Dense(hidden) LeakyReLU(0.2)] x depth -> Dense(1) logit; optionally spectrally normed.
+    head=False: the features phi(x) before the logit (for `projection_discriminator`)."""
     x = keras.Input((data_dim,), name="x")
     h = x
     for _ in range(depth):
         h = layers.LeakyReLU(0.2)(_maybe_sn(layers.Dense(hidden), spectral_norm)(h))
-    return keras.Model(x, _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h), name=name)
+    return _with_head(x, h, head, spectral_norm, name)
+
+
+def _with_head(x, h, head, spectral_norm, name):
+    out = _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h) if head else h
+    return keras.Model(x, out, name=name if head else f"{name}_features")
 
 
 def _check_image_shape(size, channels):
@@ -95,8 +101,9 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
     return keras.Model(z, out, name=name)
 
 
-def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name="discriminator"):
-    """Stride-2 4x4 convs with LeakyReLU(0.2), doubling the filters, down to <= 4x4, then Dense(1)."""
+def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name="discriminator", head=True):
+    """Stride-2 4x4 convs with LeakyReLU(0.2), doubling the filters, down to <= 4x4, then Dense(1)
+    (head=False: the flattened features phi(x) instead)."""
     _check_image_shape(size, channels)
     x = keras.Input((size, size, channels), name="x")
     h, filters, spatial = x, width, size
@@ -104,8 +111,32 @@ def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name
         h = _maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same"), spectral_norm)(h)
         h = layers.LeakyReLU(0.2)(h)
         filters, spatial = filters * 2, (spatial + 1) // 2
-    h = layers.Flatten()(h)
-    return keras.Model(x, _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h), name=name)
+    return _with_head(x, layers.Flatten()(h), head, spectral_norm, name)
+
+
+def conditional_generator(base, latent_dim, num_classes, name="generator"):
+    """[z, label] -> base(concat(z, embed(label))): a label embedding (Mirza & Osindero 2014) as wide
+    as `base`'s input beyond latent_dim. `label` is int32 [B] in [0, num_classes)."""
+    embed_dim = int(base.inputs[0].shape[-1]) - latent_dim
+    if embed_dim < 1:
+        raise ValueError(f"the base generator needs more than {latent_dim} inputs (z + the label embedding)")
+    z = keras.Input((latent_dim,), name="z")
+    label = keras.Input((), dtype="int32", name="label")
+    h = layers.Concatenate()([z, layers.Embedding(num_classes, embed_dim)(label)])
+    return keras.Model([z, label], base(h), name=name)
+
+
+def projection_discriminator(features, num_classes, spectral_norm=False, name="discriminator"):
+    """[x, label] -> w.phi(x) + b + <embed(label), phi(x)>: the projection discriminator (Miyato &
+    Koyama 2018) on a features model phi (a discriminator built with head=False). With spectral_norm
+    the linear head is normed (the class embedding is not)."""
+    x = keras.Input(features.inputs[0].shape[1:], name="x")
+    label = keras.Input((), dtype="int32", name="label")
+    h = features(x)
+    logit = _maybe_sn(layers.Dense(1, dtype=OUTPUT_DTYPE), spectral_norm)(h)
+    embedded = layers.Embedding(num_classes, int(h.shape[-1]))(label)
+    projection = layers.Dot(axes=1, dtype=OUTPUT_DTYPE)([embedded, h])
+    return keras.Model([x, label], layers.Add(dtype=OUTPUT_DTYPE)([logit, projection]), name=name)
 
 
 def mlp_pair(latent_dim=2, data_dim=2, hidden=128, g_depth=3, d_depth=2, spectral_norm=False):

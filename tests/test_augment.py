@@ -111,7 +111,7 @@ def test_the_discriminator_sees_augmented_images_in_both_steps():
     seen = []
     gan = models.get("non_saturating")(g, d, seed=3, augment="translation,cutout")
     gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
-    gan._critic = lambda x: (seen.append(x), d(x, training=True))[1]
+    gan._critic = lambda x, labels=None: (seen.append(x), d(x, training=True))[1]
     real = tf.constant(np.random.default_rng(4).uniform(-1, 1, (8, 16, 16, 1)), tf.float32)
     gan.train_step(real)
     d_input, g_input = seen[0].numpy(), seen[1].numpy()
@@ -119,7 +119,7 @@ def test_the_discriminator_sees_augmented_images_in_both_steps():
     assert (d_input[:8] == 0).any(axis=(1, 2, 3)).all()
     assert (g_input == 0).any(axis=(1, 2, 3)).all()  # the generator's step augments its fakes too
     plain = models.get("non_saturating")(g, d, seed=3)
-    plain._critic = lambda x: (seen.append(x), d(x, training=True))[1]
+    plain._critic = lambda x, labels=None: (seen.append(x), d(x, training=True))[1]
     plain.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
     plain.train_step(real)
     np.testing.assert_array_equal(seen[2].numpy()[:8], real.numpy())  # off: D sees the data as is

@@ -1,0 +1,90 @@
+"""Conditional GANs: the label embedding generator, the projection discriminator, and training them
+with every loss variant on one replica and on two."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf import data, distribute, models, networks
+from tests.test_replicas import every_weight, relative_difference
+
+IMAGES, LABELS = (a[:256] for a in data.load_digits(16))
+
+
+def conditional_pair(latent_dim=8, classes=10, spectral_norm=False):
+    base = networks.dcgan_generator(latent_dim + 4, size=16, channels=1, width=8)
+    g = networks.conditional_generator(base, latent_dim, classes)
+    features = networks.dcgan_discriminator(16, 1, width=8, spectral_norm=spectral_norm, head=False)
+    return g, networks.projection_discriminator(features, classes, spectral_norm)
+
+
+def test_projection_logit_is_linear_head_plus_label_embedding_dot_features():
+    distribute.set_seed(0)
+    _, d = conditional_pair()
+    x = IMAGES[:6]
+    labels = np.array([0, 1, 2, 3, 4, 5], np.int32)
+    logits = d([x, labels]).numpy()[:, 0]
+    features = d.get_layer("discriminator_features")(x).numpy().astype(np.float64)
+    dense = [layer for layer in d.layers if isinstance(layer, keras.layers.Dense)][0]
+    embedding = [layer for layer in d.layers if isinstance(layer, keras.layers.Embedding)][0]
+    w, b = (v.numpy().astype(np.float64) for v in dense.weights)
+    table = embedding.embeddings.numpy().astype(np.float64)
+    want = features @ w[:, 0] + b[0] + np.sum(table[labels] * features, axis=1)
+    np.testing.assert_allclose(logits, want, rtol=1e-4, atol=1e-4)
+    other = d([x, (labels + 1).astype(np.int32)]).numpy()[:, 0]
+    assert np.all(np.abs(other - logits) > 1e-6)  # the label changes the logit
+
+
+def test_generator_output_depends_on_the_label():
+    distribute.set_seed(0)
+    g, _ = conditional_pair()
+    z = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    a = g([z, np.zeros(4, np.int32)], training=False).numpy()
+    b = g([z, np.ones(4, np.int32)], training=False).numpy()
+    assert a.shape == (4, 16, 16, 1) and np.abs(a - b).max() > 1e-4
+
+
+def train(variant, strategy, n_critic=1, steps=2, **options):
+    distribute.set_seed(1)
+    with strategy.scope():
+        g, d = conditional_pair(spectral_norm=variant == "hinge")
+        gan = models.get(variant)(g, d, seed=3, n_critic=n_critic, num_classes=10, **options)
+        gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
+    initial = every_weight(gan)
+    ds = tf.data.Dataset.from_tensor_slices({"x": IMAGES, "label": LABELS.astype(np.int32)})
+    ds = data.for_gan(ds, 32, n_critic=n_critic, seed=0, count=len(IMAGES))
+    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
+    return initial, every_weight(gan)
+
+
+@pytest.mark.parametrize(
+    "variant, n_critic, options",
+    [(v, 1, {}) for v in ("non_saturating", "hinge", "least_squares", "minimax")]
+    + [("wgan_gp", 2, {}), ("wgan", 2, {}), ("non_saturating", 1, {"ema_decay": 0.9, "r1_weight": 1.0})],
+)
+def test_conditional_training_on_two_replicas_equals_one(variant, n_critic, options):
+    start, one = train(variant, distribute.get_strategy("one_device"), n_critic, **options)
+    _, two = train(variant, distribute.get_strategy("mirrored", 2), n_critic, **options)
+    moved = [not np.array_equal(a, b) for a, b in zip(start, one, strict=True)]
+    assert sum(moved) >= len(moved) // 2
+    assert relative_difference(one, two) < 1e-6
+
+
+def test_labels_are_used_in_training():
+    # The same run with every label shifted by one ends elsewhere: D and G saw the labels.
+    distribute.set_seed(1)
+    _, first = train("non_saturating", distribute.get_strategy("one_device"))
+    global LABELS
+    kept, LABELS = LABELS, (LABELS + 1) % 10
+    try:
+        _, shifted = train("non_saturating", distribute.get_strategy("one_device"))
+    finally:
+        LABELS = kept
+    assert relative_difference(first, shifted) > 1e-6
+
+
+def test_conditional_gans_refuse_packing():
+    g, d = conditional_pair()
+    with pytest.raises(ValueError, match="does not combine with packing"):
+        models.get("hinge")(g, d, num_classes=10, pack=2)
