@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from gan_tf import metrics, noise
 from gan_tf.metrics import features as extractors
-from pipeline import ingest
+from pipeline import conditioning, ingest
 from pipeline.artifacts import PipelineError, fingerprint, read_manifest, replace_dir, write_json
 
 
@@ -27,7 +27,8 @@ class Context:
             out_dir,
         )
         self.sampler = sampler  # a pipeline.guided.Sampler (export.refine), or None: G(z)
-        self.latent_dim = int(generator.input_shape[-1])
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.classes = int(meta.get("num_classes") or 0) if len(generator.inputs) > 1 else 0
         self.eligible = None  # real examples a metric may use (None: all)
 
     def leave_out_digits(self, trained_on):
@@ -50,8 +51,16 @@ class Context:
             z = noise.normal([size, self.latent_dim], self.config.seed, "evaluate", counter=start)
             if self.sampler is not None:
                 yield np.asarray(self.sampler.samples(z, counter=start))
+            elif self.classes:  # a conditional generator: every class in turn
+                labels = tf.constant(self.labels(start, size))
+                yield self.generator([z, labels], training=False).numpy()
             else:
                 yield self.generator(z, training=False).numpy()
+
+    def labels(self, start, size):
+        """The labels `generate_batches` asks a conditional generator for, samples start.. start+size:
+        the classes in turn, 8 samples each (so a picture of rows of 8 shows one class per row)."""
+        return conditioning.grid_labels(start + size, self.classes)[start:]
 
     def generate(self, n):
         return np.concatenate(list(self.generate_batches(n)))
@@ -208,6 +217,22 @@ class SlicedWasserstein:
         return {names[k]: _entry(values[k], n, reference[k]) for k in values}
 
 
+class ConditionalAccuracy:
+    """A conditional run's accuracy: how often the digits classifier reads the requested label in a
+    generated sample (the reference: its accuracy on held-out real digits)."""
+
+    name = "conditional_accuracy"
+
+    def __init__(self, extractor):
+        self.extractor = extractor
+
+    def run(self, ctx):
+        n = ctx.config.eval.num_samples
+        read = np.concatenate([self.extractor(batch)["classes"] for batch in ctx.generate_batches(n)])
+        accuracy = float(np.mean(read == ctx.labels(0, n)))
+        return {"conditional_accuracy": _entry(accuracy, n, self.extractor.held_out_accuracy)}
+
+
 def digits_classifier(workdir, seed, size=8):
     """The digits classifier (at scikit-learn's 8 px) as a DigitsClassifier extractor that knows the
     digits it was trained on; trained once and cached in DIR/classifier_<size>/."""
@@ -260,5 +285,7 @@ def for_data(config, meta, workdir):
             raise PipelineError(
                 f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
             )
-        return [ImageMetrics(digits_classifier(workdir, config.seed))]
+        extractor = digits_classifier(workdir, config.seed)
+        conditional = config.gan.conditional != "none" and meta.get("num_classes") == 10 ** meta["shape"][-1]
+        return [ImageMetrics(extractor)] + ([ConditionalAccuracy(extractor)] if conditional else [])
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

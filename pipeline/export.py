@@ -5,7 +5,9 @@
 Signatures, samples float32 [None, *data_shape] mapped from the training range back to the data's
 source range:
 - `serving_default`: `z` float32 [None, latent_dim] -> `samples`; with export.refine=latent the
-  latent refinement runs inside it (a deterministic function of z).
+  latent refinement runs inside it (a deterministic function of z). A conditional generator's
+  signatures also take `label` int32 [None] (a label outside [0, classes) is an InvalidArgumentError
+  that says so).
 - `raw`: the same for the generator alone.
 - `sample` (export.refine=drs): `num_samples` int32, `seed` int64 -> `samples` kept by discriminator
   rejection sampling (their number is chosen, their z are not).
@@ -100,7 +102,8 @@ def to_source_range(meta, clip=True):
 def write_saved_model(generator, meta, path, clip=True, sampler=None):
     """SavedModel with the signatures of the module docstring; `sampler` a pipeline.guided.Sampler."""
     low, src_low, src_high, scale, clip = to_source_range(meta, clip)
-    latent_dim = int(generator.input_shape[-1])
+    latent_dim = int(generator.inputs[0].shape[-1])
+    classes = int(meta.get("num_classes") or 0) if len(generator.inputs) > 1 else 0
 
     def served(x):
         x = (x - low) * scale + src_low
@@ -115,10 +118,25 @@ def write_saved_model(generator, meta, path, clip=True, sampler=None):
 
     archive = keras.export.ExportArchive()
     archive.track(generator)
+    mode = sampler.mode if sampler else "none"
+    if classes:  # conditional: z and label in, no refinement (pipeline.conditioning refuses it)
+
+        def conditional(z, label):
+            in_range = (
+                tf.debugging.assert_less(label, classes, message=f"label must be in [0, {classes})"),
+                tf.debugging.assert_non_negative(label, message=f"label must be in [0, {classes})"),
+            )
+            with tf.control_dependencies(in_range):
+                return served(generator([checked(z), tf.identity(label)], training=False))
+
+        specs = [*z_spec, tf.TensorSpec([None], tf.int32, name="label")]
+        for name in ("serving_default", "raw"):
+            archive.add_endpoint(name, conditional, input_signature=specs)
+        _finish(archive, path, meta, latent_dim, mode, classes)
+        return
     archive.add_endpoint(
         "raw", lambda z: served(generator(checked(z), training=False)), input_signature=z_spec
     )
-    mode = sampler.mode if sampler else "none"
     if mode != "none":
         archive.track(sampler.discriminator)
     if mode == "latent":
@@ -142,11 +160,17 @@ def write_saved_model(generator, meta, path, clip=True, sampler=None):
                 tf.TensorSpec([], tf.int64, name="seed"),
             ],
         )
+    _finish(archive, path, meta, latent_dim, mode)
+
+
+def _finish(archive, path, meta, latent_dim, mode, classes=0):
+    """Write the SavedModel and its description of the data (assets.extra/gan_tf.json)."""
     archive.write_out(path, verbose=False)
     keep = ("shape", "source_range", "value_range", "centers", "mode_std", "source")
+    description = {k: meta[k] for k in keep if k in meta}
     write_json(
         os.path.join(path, DESCRIPTION),
-        {**{k: meta[k] for k in keep if k in meta}, "latent_dim": latent_dim, "refine": mode},
+        {**description, "latent_dim": latent_dim, "refine": mode, "num_classes": classes},
     )
 
 
@@ -167,9 +191,16 @@ def check_saved_model(generator, meta, path, seed, clip=True, n=16, sampler=None
     # Graph and eager runs may round differently: allow 2 ulps of the compute dtype (mixed precision).
     computes = {layer.compute_dtype for layer in generator.layers}
     rtol = 2.0**-6 if "bfloat16" in computes else 2.0**-9 if "float16" in computes else 1e-4
-    z = noise.normal_numpy([n, int(generator.input_shape[-1])], seed, "export_check")
+    z = noise.normal_numpy([n, int(generator.inputs[0].shape[-1])], seed, "export_check")
     loaded = tf.saved_model.load(path)
     mode = sampler.mode if sampler else "none"
+    if len(generator.inputs) > 1:  # conditional: every class in turn
+        labels = (np.arange(n) % int(meta["num_classes"])).astype(np.int32)
+        want = by_hand(generator([z, labels], training=False))
+        for name in ("serving_default", "raw"):
+            served = loaded.signatures[name](z=tf.constant(z), label=tf.constant(labels))["samples"]
+            _compare(name, served, want, rtol)
+        return
     default = generator(sampler.latent(z) if mode == "latent" else z, training=False)
     checks = [("raw", generator(z, training=False)), ("serving_default", default)]
     for name, want in checks:

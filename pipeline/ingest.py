@@ -50,6 +50,7 @@ def run(config, workdir, force=False):
         "mean": np.mean(x, axis=axes).tolist(),
         "std": np.std(x, axis=axes).tolist(),
         "has_labels": labels is not None,
+        "num_classes": int(info.get("num_classes") or labels.max() + 1) if labels is not None else 0,
         "shards": files,
         "digit_ids": DIGIT_IDS if digit_ids is not None else None,
     }

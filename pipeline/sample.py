@@ -7,14 +7,17 @@
 `--export` is a SavedModel version directory or the export stage's directory (its latest version).
 z = numpy.random.default_rng(seed).standard_normal((num, latent_dim)) in float32, served through the
 chosen signature (`serving_default`, or `raw` for the generator without refinement), so a sample is
-reproducible from (export, seed). Images become a PNG grid upscaled with nearest neighbour (at least
-256 px wide), 2D mixtures a scatter plot over the mode centres; `.npy` keeps the served values.
+reproducible from (export, seed). A conditional export samples `--label`, or, without it, one class
+per row of the grid (row r: class r mod the number of classes). Images become a PNG grid upscaled
+with nearest neighbour (at least 256 px wide), 2D mixtures a scatter plot over the mode centres;
+`.npy` keeps the served values.
 """
 
 import json
 import os
 import sys
 
+import numpy as np
 from absl import app, flags
 
 EXPORT = flags.DEFINE_string("export", None, "A SavedModel version directory, or DIR/export (the latest).")
@@ -48,7 +51,6 @@ def resolve(export):
 
 def draw(export, num, seed=0, label=None, signature="serving_default"):
     """(samples [num, ...] as numpy, the export's dataset description or None)."""
-    import numpy as np
     import tensorflow as tf
 
     if not 1 <= num <= MAX_NUM:
@@ -61,10 +63,24 @@ def draw(export, num, seed=0, label=None, signature="serving_default"):
     inputs = serve.structured_input_signature[1]
     if label is not None and "label" not in inputs:
         raise ValueError(f"--label={label}: this export is unconditional (its {signature} takes only z)")
+    description = read_description(path)
     latent_dim = inputs["z"].shape[-1]
     z = np.random.default_rng(seed).standard_normal((num, latent_dim)).astype(np.float32)
-    samples = serve(z=tf.constant(z))["samples"].numpy()
-    return samples, read_description(path)
+    feed = {"z": tf.constant(z)}
+    if "label" in inputs:  # conditional: one class, or a class per row of the grid
+        feed["label"] = tf.constant(labels(num, label, (description or {}).get("num_classes")))
+    return serve(**feed)["samples"].numpy(), description
+
+
+def labels(num, label, classes, columns=8):
+    """`label` for every sample, or, without one, class r mod classes on grid row r."""
+    if label is None and not classes:
+        raise ValueError("this conditional export does not say its classes; pass --label")
+    if label is not None and classes and not 0 <= label < classes:
+        raise ValueError(f"--label={label} is outside this export's classes [0, {classes})")
+    if label is not None:
+        return np.full(num, label, np.int32)
+    return (np.arange(num) // columns % classes).astype(np.int32)
 
 
 def read_description(path):
@@ -93,8 +109,6 @@ def picture(samples, description):
 
 def write(samples, description, out):
     """Write out atomically (a temp file renamed): .png or .npy."""
-    import numpy as np
-
     kind = os.path.splitext(out)[1].lower()
     if kind not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the file must end in .png (a picture) or .npy (the samples)")

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import augment, data, distribute, models, networks, noise
-from pipeline import ingest, progress, samples
+from pipeline import conditioning, ingest, progress, samples
 from pipeline.artifacts import DISCRIMINATOR, GENERATOR, PipelineError, Stage, read_json, write_json
 
 
@@ -113,6 +113,7 @@ def _check(config, meta):
         raise PipelineError(f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch")
     if not 0.0 <= t.ema_decay < 1.0:
         raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
+    conditioning.check(config, meta)
     if t.augment not in ("none", "diffaugment"):
         raise PipelineError(f"unknown train.augment {t.augment!r}; valid: none, diffaugment")
     if t.augment == "diffaugment":
@@ -154,19 +155,26 @@ def build_networks(config, meta):
 
 def _build_networks(config, meta):
     m, pack = config.model, config.gan.pack
-    if m.arch == "mlp":
-        data_dim = meta["shape"][0]
-        generator = networks.mlp_generator(m.latent_dim, data_dim, m.hidden, m.g_depth, m.g_batch_norm)
-        hidden = m.d_hidden or m.hidden
-        return generator, networks.mlp_discriminator(data_dim * pack, hidden, m.d_depth, m.spectral_norm)
-    if m.arch == "dcgan":
-        size, _, channels = meta["shape"]
-        generator = networks.dcgan_generator(m.latent_dim, size, channels, m.width)
-        return generator, networks.dcgan_discriminator(size, channels * pack, m.width, m.spectral_norm)
-    raise PipelineError(f"unknown model.arch {m.arch!r}; valid: mlp, dcgan")
+
+    def build(latent_dim, head=True):
+        if m.arch == "mlp":
+            data_dim = meta["shape"][0]
+            generator = networks.mlp_generator(latent_dim, data_dim, m.hidden, m.g_depth, m.g_batch_norm)
+            hidden = m.d_hidden or m.hidden
+            d = networks.mlp_discriminator(data_dim * pack, hidden, m.d_depth, m.spectral_norm, head=head)
+            return generator, d
+        if m.arch == "dcgan":
+            size, _, channels = meta["shape"]
+            generator = networks.dcgan_generator(latent_dim, size, channels, m.width)
+            d = networks.dcgan_discriminator(size, channels * pack, m.width, m.spectral_norm, head=head)
+            return generator, d
+        raise PipelineError(f"unknown model.arch {m.arch!r}; valid: mlp, dcgan")
+
+    classes = conditioning.num_classes(config, meta)
+    return conditioning.networks_for(config, classes, build) if classes else build(m.latent_dim)
 
 
-def build_gan(config, generator, discriminator):
+def build_gan(config, generator, discriminator, num_classes=0):
     g = config.gan
     kwargs = {
         "n_critic": g.n_critic,
@@ -176,6 +184,7 @@ def build_gan(config, generator, discriminator):
         "pack": g.pack,
         "top_k": (g.top_k_nu, g.top_k_gamma, g.top_k_every) if g.top_k_nu else None,
         "augment": config.train.augment_policy if config.train.augment == "diffaugment" else None,
+        "num_classes": num_classes,
     }
     if g.loss in ("minimax", "non_saturating"):
         kwargs["label_smoothing"] = g.label_smoothing
@@ -228,7 +237,7 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
         distribute.agree(strategy, 0)  # a barrier: the chief has prepared the directory we resume from
     with strategy.scope():
         generator, discriminator = build_networks(config, meta)
-        gan = build_gan(config, generator, discriminator)
+        gan = build_gan(config, generator, discriminator, conditioning.num_classes(config, meta))
         d_steps = t.steps * config.gan.n_critic  # the D optimizer counts n_critic updates per step
         gan.compile(
             d_optimizer=_adam(t, t.d_lr, d_steps),
@@ -262,7 +271,8 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
         + f", to step {t.steps}"
     )
 
-    records = ingest.read_records(ingest_dir)
+    classes = conditioning.num_classes(config, meta)
+    records = conditioning.records(ingest.read_records(ingest_dir, with_labels=bool(classes)), classes)
     # Multi-worker: every worker reads all the data and keeps its slice of each global batch, so the
     # replicas see what one process would give them (sharding by file would not).
     sharding = tf.data.Options()
@@ -284,7 +294,8 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
 
     fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
-    callback = _Publish(manager, writer, fixed_z, meta, out_dir, config)
+    fixed_labels = conditioning.grid_labels(len(fixed_z), classes) if classes else None
+    callback = _Publish(manager, writer, (fixed_z, fixed_labels), meta, out_dir, config)
     fit = dict(callbacks=[callback, progress.StepProgress(t.steps)], verbose=0, shuffle=False)
     full_epochs = t.steps // t.log_every
     if step < full_epochs * t.log_every:  # whole epochs of log_every steps
@@ -339,9 +350,9 @@ class _Publish(keras.callbacks.Callback):
     """Every log_every steps: TensorBoard scalars; checkpoints and sample PNGs at their intervals.
     A non-finite loss or metric stops training at once (no checkpoint of the diverged weights)."""
 
-    def __init__(self, manager, writer, fixed_z, meta, out_dir, config):
+    def __init__(self, manager, writer, fixed_inputs, meta, out_dir, config):
         super().__init__()
-        self.manager, self.writer, self.fixed_z, self.meta = manager, writer, fixed_z, meta
+        self.manager, self.writer, self.fixed_inputs, self.meta = manager, writer, fixed_inputs, meta
         self.out_dir, self.train = out_dir, config.train
         self.diverged = None  # (metric, value, step)
 
@@ -381,7 +392,8 @@ class _Publish(keras.callbacks.Callback):
 
     def save_samples(self, step):
         generator = self.model.ema_generator or self.model.generator
-        fake = generator(self.fixed_z, training=False).numpy()
+        z, labels = self.fixed_inputs  # the same z (and labels: a class per row) every picture
+        fake = generator(conditioning.generator_inputs(generator, z, labels), training=False).numpy()
         path = os.path.join(self.out_dir, "samples", f"step_{step:07d}.png")
         png = samples.save_png(fake, self.meta, path)
         with self.writer.as_default(step=step):

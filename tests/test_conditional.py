@@ -88,3 +88,46 @@ def test_conditional_gans_refuse_packing():
     g, d = conditional_pair()
     with pytest.raises(ValueError, match="does not combine with packing"):
         models.get("hinge")(g, d, num_classes=10, pack=2)
+
+
+def test_conditional_digits_through_the_pipeline(tmp_path):
+    import os
+
+    from configs import digits_conditional
+    from pipeline import cli, sample
+    from pipeline.artifacts import read_json
+    from tests.test_sources import shrink
+
+    config = shrink(digits_conditional.get_config(), steps=4)
+    config.data.image_size, config.eval.features = 8, "digits_classifier"
+    config.eval.num_samples, config.eval.batch_size = 100, 50
+    config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
+    workdir = str(tmp_path)
+    cli.run_stages(list(cli.STAGES), config, workdir)
+    assert read_json(os.path.join(workdir, "ingest", "dataset.json"))["num_classes"] == 10
+    accuracy = read_json(os.path.join(workdir, "evaluate", "metrics.json"))["metrics"]["conditional_accuracy"]
+    assert 0.0 <= accuracy["value"] <= 1.0 and accuracy["reference"] >= 0.97  # the classifier's own
+    loaded = tf.saved_model.load(os.path.join(workdir, "export", "1"))
+    z = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    serve = loaded.signatures["serving_default"]
+    a = serve(z=tf.constant(z), label=tf.constant([1, 1, 1], tf.int32))["samples"].numpy()
+    b = serve(z=tf.constant(z), label=tf.constant([2, 2, 2], tf.int32))["samples"].numpy()
+    assert a.shape == (3, 8, 8, 1) and not np.array_equal(a, b)  # the label is served
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"label must be in \[0, 10\)"):
+        serve(z=tf.constant(z), label=tf.constant([0, 10, 2], tf.int32))
+    three, _ = sample.draw(os.path.join(workdir, "export"), 3, seed=0, label=2)
+    want = serve(z=tf.constant(z), label=tf.constant([2, 2, 2], tf.int32))["samples"].numpy()
+    np.testing.assert_array_equal(three, want)  # sample.draw's z is default_rng(seed).normal
+    np.testing.assert_array_equal(sample.labels(20, None, 10), [0] * 8 + [1] * 8 + [2] * 4)
+    with pytest.raises(ValueError, match=r"--label=12 is outside this export's classes \[0, 10\)"):
+        sample.draw(os.path.join(workdir, "export"), 3, label=12)
+
+
+def test_conditional_needs_labelled_data(tmp_path):
+    from pipeline import cli
+    from tests.pipeline_helpers import tiny
+
+    config = tiny()
+    config.gan.conditional = "projection"
+    with pytest.raises(cli.PipelineError, match="needs labelled data"):
+        cli.run_stages(["ingest", "train"], config, str(tmp_path))
