@@ -201,8 +201,8 @@ def test_a_corrupt_shard_of_the_same_size_is_caught_by_its_checksum(tmp_path):
 def test_nan_weights_behind_a_finite_loss_are_never_checkpointed(tmp_path, monkeypatch):
     original = models.GAN._generator_step
 
-    def poisoned(self, batch):  # after update 20 a weight turns NaN; the loss logged was computed before
-        original(self, batch)
+    def poisoned(self, batch, labels=None):  # after update 20 a weight turns NaN; the logged loss is older
+        original(self, batch, labels)
         variable = self.generator.trainable_variables[0]
         nan = tf.fill(tf.shape(variable), np.nan)
         variable.assign(tf.where(tf.equal(self.g_optimizer.iterations, 20), nan, variable))
