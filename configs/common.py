@@ -77,7 +77,7 @@ def base():
     c.eval.kid_subsets = 100
     c.eval.kid_subset_size = 1000
     c.eval.thresholds = ConfigDict({"modes": 0.0})  # metric -> bound; BLESSED when all hold
-    c.eval.lower_is_better = ("reverse_kl", "fid", "kid", "fid_classifier", "class_kl")
+    c.eval.lower_is_better = ("reverse_kl", "fid", "kid", "fid_classifier", "class_kl", "intra_fid", "swd")
 
     c.export = ConfigDict()
     c.export.clip = True  # images: clip served samples to the pixel range

@@ -70,7 +70,8 @@ def bless(metrics, thresholds, lower_is_better):
                 f"eval.thresholds names {name!r}, which is not computed; computed: {', '.join(metrics)}"
             )
         value = metrics[name]["value"]
-        lower = name in lower_is_better
+        family = name.removeprefix("raw/")  # raw/<metric>: the generator alone, same direction
+        lower = family in lower_is_better or family.split("_")[0] in lower_is_better  # swd_16px: swd
         holds = value is not None and np.isfinite(value) and (value <= bound if lower else value >= bound)
         ok &= bool(holds)
         checks.append(

@@ -65,12 +65,13 @@ class Context:
     def generate(self, n):
         return np.concatenate(list(self.generate_batches(n)))
 
-    def real_batches(self, n, offset=0):
-        """Real examples [offset, offset + n) of a seeded shuffle of the eligible ingested set, batched."""
-        ds = ingest.read_records(self.ingest_dir)
+    def real_batches(self, n, offset=0, with_labels=False):
+        """Real examples [offset, offset + n) of a seeded shuffle of the eligible ingested set, batched
+        (with_labels: (x, label) batches)."""
+        ds = ingest.read_records(self.ingest_dir, with_labels=with_labels)
         if self.eligible is not None:
             keep = tf.data.Dataset.from_tensor_slices(self.eligible)
-            ds = tf.data.Dataset.zip(ds, keep).filter(lambda x, k: k).map(lambda x, k: x)
+            ds = tf.data.Dataset.zip(ds, keep).filter(lambda example, k: k).map(lambda example, k: example)
         ds = ds.shuffle(self.real_count, seed=self.config.seed, reshuffle_each_iteration=False)
         yield from ds.skip(offset).take(n).batch(self.config.eval.batch_size).as_numpy_iterator()
 
@@ -217,20 +218,43 @@ class SlicedWasserstein:
         return {names[k]: _entry(values[k], n, reference[k]) for k in values}
 
 
-class ConditionalAccuracy:
-    """A conditional run's accuracy: how often the digits classifier reads the requested label in a
-    generated sample (the reference: its accuracy on held-out real digits)."""
+class ConditionalMetrics:
+    """A conditional run, in the digits classifier's eyes: `conditional_accuracy`, how often it reads
+    the requested label in a generated sample (reference: its accuracy on held-out real digits), and
+    `intra_fid`, the mean over classes of the FID between one half of that class's real examples and
+    as many samples generated for it (reference: the other half; classes with < 4 real examples are
+    left out). Real examples the classifier was trained on are left out."""
 
-    name = "conditional_accuracy"
+    name = "conditional_metrics"
 
     def __init__(self, extractor):
         self.extractor = extractor
 
     def run(self, ctx):
         n = ctx.config.eval.num_samples
-        read = np.concatenate([self.extractor(batch)["classes"] for batch in ctx.generate_batches(n)])
-        accuracy = float(np.mean(read == ctx.labels(0, n)))
-        return {"conditional_accuracy": _entry(accuracy, n, self.extractor.held_out_accuracy)}
+        ctx.leave_out_digits(self.extractor.trained_on)
+        fake = [self.extractor(batch) for batch in ctx.generate_batches(n)]
+        labels = ctx.labels(0, n)
+        accuracy = float(np.mean(np.concatenate([batch["classes"] for batch in fake]) == labels))
+        out = {"conditional_accuracy": _entry(accuracy, n, self.extractor.held_out_accuracy)}
+        fake_features = np.concatenate([batch["features"] for batch in fake])
+        real, real_labels = [], []
+        for x, y in ctx.real_batches(ctx.real_count, with_labels=True):
+            real.append(self.extractor(x)["features"])
+            real_labels.append(y)
+        real, real_labels = np.concatenate(real), np.concatenate(real_labels)
+        values, references, used = [], [], 0
+        for c in range(ctx.classes):
+            mine, generated = real[real_labels == c], fake_features[labels == c]
+            half = min(len(mine) // 2, len(generated))
+            if half >= 2:
+                values.append(metrics.frechet_distance(mine[:half], generated[:half]))
+                references.append(metrics.frechet_distance(mine[:half], mine[half : 2 * half]))
+                used += half
+        if values:
+            out["intra_fid"] = {**_entry(float(np.mean(values)), used, float(np.mean(references)))}
+            out["intra_fid"]["classes"] = len(values)
+        return out
 
 
 def digits_classifier(workdir, seed, size=8):
@@ -287,5 +311,5 @@ def for_data(config, meta, workdir):
             )
         extractor = digits_classifier(workdir, config.seed)
         conditional = config.gan.conditional != "none" and meta.get("num_classes") == 10 ** meta["shape"][-1]
-        return [ImageMetrics(extractor)] + ([ConditionalAccuracy(extractor)] if conditional else [])
+        return [ImageMetrics(extractor)] + ([ConditionalMetrics(extractor)] if conditional else [])
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

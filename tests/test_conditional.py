@@ -107,6 +107,8 @@ def test_conditional_digits_through_the_pipeline(tmp_path):
     assert read_json(os.path.join(workdir, "ingest", "dataset.json"))["num_classes"] == 10
     accuracy = read_json(os.path.join(workdir, "evaluate", "metrics.json"))["metrics"]["conditional_accuracy"]
     assert 0.0 <= accuracy["value"] <= 1.0 and accuracy["reference"] >= 0.97  # the classifier's own
+    intra = read_json(os.path.join(workdir, "evaluate", "metrics.json"))["metrics"]["intra_fid"]
+    assert intra["classes"] == 10 and 0 < intra["reference"] < intra["value"]  # 4 steps: far off
     loaded = tf.saved_model.load(os.path.join(workdir, "export", "1"))
     z = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
     serve = loaded.signatures["serving_default"]

@@ -273,3 +273,18 @@ def test_linear_learning_rate_schedule_reaches_zero_at_the_last_step():
     t.lr_schedule = "cosine"
     with pytest.raises(cli.PipelineError, match="valid: constant, linear"):
         train._adam(t, 1e-3, 100)
+
+
+def test_threshold_directions_follow_the_metric_family():
+    from configs.common import base
+    from pipeline.evaluate import bless
+
+    lower = base().eval.lower_is_better
+    values = {name: {"value": 5.0} for name in ("swd", "swd_16px", "raw/fid", "intra_fid", "modes")}
+    ok, checks = bless(values, {"swd_16px": 10, "raw/fid": 10, "intra_fid": 10, "modes": 4}, lower)
+    assert ok and checks == [
+        "intra_fid 5 <= 10: pass",
+        "modes 5 >= 4: pass",
+        "raw/fid 5 <= 10: pass",
+        "swd_16px 5 <= 10: pass",
+    ]
