@@ -102,6 +102,7 @@ def _rows():
         ["--config.train.augment=diffaugment"],
         5,
     )
+    rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
     rows["digits_mixed_bfloat16"] = (
         "images",
         "configs/digits_dcgan.py",
@@ -150,7 +151,7 @@ def score(workdir, seed):
         samples = serve.signatures["serving_default"](z=tf.constant(z))["samples"].numpy()
         return metrics.mode_coverage(samples, np.asarray(meta["centers"]), meta["mode_std"])
     report = json.load(open(os.path.join(workdir, "evaluate", "metrics.json")))["metrics"]
-    keep = ("modes", "class_kl", "fid", "inception_score")
+    keep = ("modes", "class_kl", "fid", "inception_score", "conditional_accuracy", "intra_fid")
     out = {k: report[k]["value"] for k in keep if k in report}
     out.update({f"{k}_reference": report[k]["reference"] for k in keep if k in report})
     return out

@@ -96,6 +96,29 @@ def _image_table(names, by_row, rows):
     return lines + [""]
 
 
+def _conditional_table(names, by_row, rows):
+    """Conditional runs: the classifier's accuracy on the requested labels and intra-class FID."""
+    header = ("row", "config + overrides", "seeds", "accuracy % (on real)", "intra-FID (real ref)")
+    lines = _header(*header, "FID (real ref)", "s / run")
+    for name in names:
+        cells, runs = _row_start(name, rows, by_row)
+        scores = [r["scores"] for r in runs]
+        cells += [
+            _with_reference(scores, "conditional_accuracy", 100.0, "{:.1f}"),
+            _with_reference(scores, "intra_fid"),
+            _with_reference(scores, "fid"),
+            _stat([r["wall_seconds"] for r in runs], "{:.0f}"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _with_reference(scores, key, scale=1.0, fmt="{:.2f}"):
+    """`mean ± std (reference mean ± std)` of a metric over runs, times `scale`."""
+    scaled = lambda k: [None if x.get(k) is None else scale * x[k] for x in scores]  # noqa: E731
+    return f"{_stat(scaled(key), fmt)} ({_stat(scaled(f'{key}_reference'), fmt)})"
+
+
 def write(results, rows, path):
     by_row = {}
     for r in results:
@@ -124,9 +147,12 @@ def write(results, rows, path):
         mixture = [n for n in done if not n.startswith(("stacked", "digits"))]
         if mixture:
             lines += _mixture_table(mixture, by_row, rows)
-        images = [n for n in done if n.startswith(("stacked", "digits"))]
+        images = [n for n in done if n.startswith(("stacked", "digits")) and "conditional" not in n]
         if images:
             lines += _image_table(images, by_row, rows)
+        conditional = [n for n in done if "conditional" in n]
+        if conditional:
+            lines += _conditional_table(conditional, by_row, rows)
     lines += ["## Goals (every seed of the shipped default)", ""]
     for name, text in GOAL_TEXT.items():
         runs = [r for r in by_row.get(name, []) if "scores" in r]
