@@ -37,7 +37,7 @@ def base():
     c.gan.clip_value = 0.01  # wgan only
     c.gan.gp_weight = 10.0  # wgan_gp only
     c.gan.r1_weight = 0.0
-    c.gan.conditional = "none"  # none | projection: G(z, label) and a projection D (labelled data)
+    c.gan.conditional = "none"  # none | projection | acgan: G(z, label); a projection D or AC-GAN's
     c.gan.pack = 1  # PacGAN: D judges this many samples at once (all real or all fake)
     c.gan.top_k_nu = 0.0  # top-k G updates: floor of k as a fraction of the batch (0 = off)
     c.gan.top_k_gamma = 0.99  # k <- gamma k ...

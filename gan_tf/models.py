@@ -44,6 +44,9 @@ class GAN(keras.Model):
         num_classes: > 0 for a conditional GAN: G takes [z, label], D [x, label] (`networks.
             conditional_generator`, `projection_discriminator`), the data yields {"x", "label"}, and
             the fakes of a step are generated for the labels of its real batch.
+        auxiliary_classifier: AC-GAN (Odena et al. 2017) instead: D takes x alone and returns
+            [logit, class logits] (`networks.acgan_discriminator`); D's loss adds the class
+            cross-entropy of reals and fakes, G's that of its fakes, both times `aux_weight`.
     """
 
     loss_name = "non_saturating"
@@ -61,6 +64,8 @@ class GAN(keras.Model):
         top_k=None,
         augment=None,
         num_classes=0,
+        auxiliary_classifier=False,
+        aux_weight=1.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -79,6 +84,9 @@ class GAN(keras.Model):
         self.ema_decay, self.pack, self.top_k = float(ema_decay), int(pack), top_k
         self.augment = diffaugment.parse_policy(augment) if augment else ()
         self.num_classes = int(num_classes)
+        self.auxiliary_classifier, self.aux_weight = bool(auxiliary_classifier), float(aux_weight)
+        if self.auxiliary_classifier and not self.num_classes:
+            raise ValueError("an auxiliary classifier (AC-GAN) needs num_classes > 0")
         if self.num_classes and self.pack > 1:
             raise ValueError("a conditional GAN (num_classes > 0) does not combine with packing (pack > 1)")
         if self.augment and self.pack > 1:
@@ -100,7 +108,7 @@ class GAN(keras.Model):
 
     def metric_names(self):
         names = ["d_loss", "g_loss", "d_real", "d_fake"]
-        return names + (["r1"] if self.r1_weight else [])
+        return names + (["r1"] if self.r1_weight else []) + (["aux_ce"] if self.auxiliary_classifier else [])
 
     @property
     def metrics(self):
@@ -157,10 +165,13 @@ class GAN(keras.Model):
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             both = None if labels is None else tf.concat([labels, labels], axis=0)
-            logits = self._critic(tf.concat(seen, axis=0), both)
+            logits, aux = self._judge(tf.concat(seen, axis=0), both)
             real_logits, fake_logits = tf.split(logits, 2, axis=0)
             d_loss = self.discriminator_loss(real_logits, fake_logits)
             terms = self.discriminator_penalties(real, fake, stream, labels)
+            if aux is not None:  # AC-GAN: classify the reals and the fakes by their labels
+                real_ce, fake_ce = tf.split(aux, 2, axis=0)
+                terms["aux_ce"] = (self.aux_weight, real_ce + fake_ce)
             total = d_loss + sum(weight * value for weight, value in terms.values())
             loss = self.d_optimizer.scale_loss(tf.nn.compute_average_loss(total))  # mixed_float16
         grads = tape.gradient(loss, variables)
@@ -175,8 +186,10 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             fake = self._generate(self._noise(batch, self.n_critic), labels)
             seen = self._augment(packing.pack(fake, self.pack), self.n_critic, _FAKE)
-            fake_logits = self._critic(seen, labels)
+            fake_logits, aux = self._judge(seen, labels)
             g_loss = self.generator_loss(fake_logits)
+            if aux is not None:  # AC-GAN: fakes should be classified as their labels
+                g_loss = g_loss + self.aux_weight * aux
             if self.top_k:  # only the k best-scored fakes of the global batch
                 k = self._top_k(fake_logits)
                 g_loss = g_loss * topk.mask(fake_logits, k)
@@ -198,7 +211,15 @@ class GAN(keras.Model):
     # -- helpers ----------------------------------------------------------------------------------
     def _critic(self, x, labels=None):
         """D's logits for (packed) examples x (a conditional GAN's: for `labels`)."""
-        return self.discriminator(x if labels is None else [x, labels], training=True)
+        return self._judge(x, labels)[0]
+
+    def _judge(self, x, labels=None):
+        """(D's logits, AC-GAN's per-example class cross-entropy for `labels` or None)."""
+        if self.auxiliary_classifier:
+            out = self.discriminator(x, training=True)
+            ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=out[:, 1:])
+            return out[:, :1], ce
+        return self.discriminator(x if labels is None else [x, labels], training=True), None
 
     def _generate(self, z, labels=None):
         """G(z), or G(z, labels) for a conditional GAN."""

@@ -126,6 +126,14 @@ def conditional_generator(base, latent_dim, num_classes, name="generator"):
     return keras.Model([z, label], base(h), name=name)
 
 
+def acgan_discriminator(features, num_classes, spectral_norm=False, name="discriminator"):
+    """x -> [logit, class logits] ([B, 1 + num_classes]): the auxiliary classifier discriminator of
+    AC-GAN (Odena et al. 2017) on a features model phi (a discriminator built with head=False)."""
+    x = keras.Input(features.inputs[0].shape[1:], name="x")
+    head = _maybe_sn(layers.Dense(1 + num_classes, dtype=OUTPUT_DTYPE), spectral_norm)
+    return keras.Model(x, head(features(x)), name=name)
+
+
 def projection_discriminator(features, num_classes, spectral_norm=False, name="discriminator"):
     """[x, label] -> w.phi(x) + b + <embed(label), phi(x)>: the projection discriminator (Miyato &
     Koyama 2018) on a features model phi (a discriminator built with head=False). With spectral_norm

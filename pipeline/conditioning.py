@@ -1,8 +1,9 @@
-"""Conditional GANs in the pipeline (`gan.conditional = none | projection`): which classes, the
+"""Conditional GANs in the pipeline (`gan.conditional = none | projection | acgan`): which classes, the
 labelled records, the conditional networks, and the labels of sample pictures (one class per row).
 
 A conditional run needs data with labels (ingest's `label` feature); G is conditioned by a label
-embedding as wide as z, D is a projection discriminator (`gan_tf.networks`). The export's signatures
+embedding as wide as z, D is a projection discriminator or AC-GAN's auxiliary classifier
+(`gan_tf.networks`). The export's signatures
 then take `label` int32 [None] beside `z`.
 """
 
@@ -12,7 +13,7 @@ import tensorflow as tf
 from gan_tf import networks
 from pipeline.artifacts import PipelineError
 
-MODES = ("none", "projection")
+MODES = ("none", "projection", "acgan")
 
 
 def num_classes(config, meta):
@@ -52,6 +53,8 @@ def networks_for(config, classes, build):
     latent_dim = config.model.latent_dim
     base, features = build(2 * latent_dim, head=False)  # the embedding is as wide as z
     generator = networks.conditional_generator(base, latent_dim, classes)
+    if config.gan.conditional == "acgan":
+        return generator, networks.acgan_discriminator(features, classes, config.model.spectral_norm)
     discriminator = networks.projection_discriminator(features, classes, config.model.spectral_norm)
     return generator, discriminator
 

@@ -185,6 +185,7 @@ def build_gan(config, generator, discriminator, num_classes=0):
         "top_k": (g.top_k_nu, g.top_k_gamma, g.top_k_every) if g.top_k_nu else None,
         "augment": config.train.augment_policy if config.train.augment == "diffaugment" else None,
         "num_classes": num_classes,
+        "auxiliary_classifier": g.conditional == "acgan",
     }
     if g.loss in ("minimax", "non_saturating"):
         kwargs["label_smoothing"] = g.label_smoothing

@@ -12,10 +12,12 @@ from tests.test_replicas import every_weight, relative_difference
 IMAGES, LABELS = (a[:256] for a in data.load_digits(16))
 
 
-def conditional_pair(latent_dim=8, classes=10, spectral_norm=False):
+def conditional_pair(latent_dim=8, classes=10, spectral_norm=False, acgan=False):
     base = networks.dcgan_generator(latent_dim + 4, size=16, channels=1, width=8)
     g = networks.conditional_generator(base, latent_dim, classes)
     features = networks.dcgan_discriminator(16, 1, width=8, spectral_norm=spectral_norm, head=False)
+    if acgan:
+        return g, networks.acgan_discriminator(features, classes, spectral_norm)
     return g, networks.projection_discriminator(features, classes, spectral_norm)
 
 
@@ -48,7 +50,7 @@ def test_generator_output_depends_on_the_label():
 def train(variant, strategy, n_critic=1, steps=2, **options):
     distribute.set_seed(1)
     with strategy.scope():
-        g, d = conditional_pair(spectral_norm=variant == "hinge")
+        g, d = conditional_pair(spectral_norm=variant == "hinge", acgan=options.get("auxiliary_classifier"))
         gan = models.get(variant)(g, d, seed=3, n_critic=n_critic, num_classes=10, **options)
         gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
     initial = every_weight(gan)
@@ -61,7 +63,8 @@ def train(variant, strategy, n_critic=1, steps=2, **options):
 @pytest.mark.parametrize(
     "variant, n_critic, options",
     [(v, 1, {}) for v in ("non_saturating", "hinge", "least_squares", "minimax")]
-    + [("wgan_gp", 2, {}), ("wgan", 2, {}), ("non_saturating", 1, {"ema_decay": 0.9, "r1_weight": 1.0})],
+    + [("wgan_gp", 2, {}), ("wgan", 2, {}), ("non_saturating", 1, {"ema_decay": 0.9, "r1_weight": 1.0})]
+    + [("non_saturating", 1, {"auxiliary_classifier": True}), ("hinge", 1, {"auxiliary_classifier": True})],
 )
 def test_conditional_training_on_two_replicas_equals_one(variant, n_critic, options):
     start, one = train(variant, distribute.get_strategy("one_device"), n_critic, **options)
@@ -90,7 +93,8 @@ def test_conditional_gans_refuse_packing():
         models.get("hinge")(g, d, num_classes=10, pack=2)
 
 
-def test_conditional_digits_through_the_pipeline(tmp_path):
+@pytest.mark.parametrize("mode", ["projection", "acgan"])
+def test_conditional_digits_through_the_pipeline(tmp_path, mode):
     import os
 
     from configs import digits_conditional
@@ -99,6 +103,7 @@ def test_conditional_digits_through_the_pipeline(tmp_path):
     from tests.test_sources import shrink
 
     config = shrink(digits_conditional.get_config(), steps=4)
+    config.gan.conditional = mode
     config.data.image_size, config.eval.features = 8, "digits_classifier"
     config.eval.num_samples, config.eval.batch_size = 100, 50
     config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
@@ -133,3 +138,33 @@ def test_conditional_needs_labelled_data(tmp_path):
     config.gan.conditional = "projection"
     with pytest.raises(cli.PipelineError, match="needs labelled data"):
         cli.run_stages(["ingest", "train"], config, str(tmp_path))
+
+
+def test_acgan_losses_against_a_hand_computation():
+    distribute.set_seed(0)
+    g, d = conditional_pair(acgan=True)
+    options = {"num_classes": 10, "auxiliary_classifier": True, "aux_weight": 0.5}
+    gan = models.get("non_saturating")(g, d, seed=3, **options)
+    gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))  # rate 0: weights stay put
+    x, labels = IMAGES[:8], LABELS[:8].astype(np.int32)
+    out = d(x, training=True).numpy().astype(np.float64)
+    logits, classes = out[:, 0], out[:, 1:]
+    log_softmax = classes - classes.max(1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(1, keepdims=True))
+    want = -log_softmax[np.arange(8), labels]
+    got_logits, got_ce = gan._judge(tf.constant(x), tf.constant(labels))
+    np.testing.assert_allclose(got_logits.numpy()[:, 0], logits, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_ce.numpy(), want, rtol=1e-5, atol=1e-6)
+    # One step at rate 0 (weights stay put): D's reported loss is BCE(real, 1) + BCE(fake, 0) and aux_ce
+    # the reals' plus the fakes' class cross-entropy, the fakes generated for the reals' labels.
+    fake = g([gan._noise(8, 0), tf.constant(labels)], training=True).numpy()  # the D step's: step 0, stream 0
+    both = d(np.concatenate([x, fake]), training=True).numpy().astype(np.float64)
+    scores, classes = both[:, 0], both[:, 1:]
+    log_softmax = classes - classes.max(1, keepdims=True)
+    log_softmax -= np.log(np.exp(log_softmax).sum(1, keepdims=True))
+    ce = -log_softmax[np.arange(16), np.concatenate([labels, labels])]
+    softplus = lambda v: np.log1p(np.exp(-np.abs(v))) + np.maximum(v, 0)  # noqa: E731
+    d_loss = softplus(-scores[:8]) + softplus(scores[8:])  # -log s(r) - log(1 - s(f))
+    logs = gan.train_step({"x": tf.constant(x), "label": tf.constant(labels)})
+    assert float(logs["aux_ce"]) == pytest.approx(np.mean(ce[:8] + ce[8:]), rel=1e-5)
+    assert float(logs["d_loss"]) == pytest.approx(np.mean(d_loss), rel=1e-5)
