@@ -2,6 +2,9 @@
 PacGAN's Stacked MNIST, at 16 px with a DCGAN. Modes are counted by the digits classifier per channel.
 
     python -m pipeline.run --config=configs/stacked_digits.py --workdir=runs/stacked
+    # conditional on the 1000 classes (G(z, label), projection D; conditional_accuracy, intra_fid):
+    python -m pipeline.run --config=configs/stacked_digits.py --workdir=runs/stacked_conditional \
+        --config.gan.conditional=projection
 """
 
 from configs import digits_dcgan

@@ -168,3 +168,21 @@ def test_acgan_losses_against_a_hand_computation():
     logs = gan.train_step({"x": tf.constant(x), "label": tf.constant(labels)})
     assert float(logs["aux_ce"]) == pytest.approx(np.mean(ce[:8] + ce[8:]), rel=1e-5)
     assert float(logs["d_loss"]) == pytest.approx(np.mean(d_loss), rel=1e-5)
+
+
+def test_stacked_digits_conditional_on_1000_classes(tmp_path):
+    import os
+
+    from configs import stacked_digits
+    from pipeline import cli
+    from pipeline.artifacts import read_json
+    from tests.test_sources import shrink
+
+    config = shrink(stacked_digits.get_config(), steps=2)
+    config.gan.conditional, config.data.num_examples, config.data.image_size = "projection", 3000, 8
+    config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 200, 100
+    config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
+    cli.run_stages(["ingest", "train", "evaluate"], config, str(tmp_path))
+    assert read_json(os.path.join(tmp_path, "ingest", "dataset.json"))["num_classes"] == 1000
+    report = read_json(os.path.join(tmp_path, "evaluate", "metrics.json"))["metrics"]
+    assert 0.0 <= report["conditional_accuracy"]["value"] <= 1.0  # 200 samples asked for 25 classes
