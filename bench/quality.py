@@ -102,6 +102,12 @@ def _rows():
         ["--config.train.augment=diffaugment"],
         5,
     )
+    rows["digits_diffaugment_translation"] = (
+        "images",
+        "configs/digits_dcgan.py",
+        ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
+        3,
+    )
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
     rows["digits_mixed_bfloat16"] = (
         "images",
