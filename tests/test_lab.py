@@ -1,0 +1,73 @@
+"""The theory lab: each experiment's numbers against the closed form or reference it demonstrates,
+and the report the command writes."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from gan_tf import lab
+from pipeline import theory
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("theory"))
+    return workdir, theory.run(workdir)
+
+
+def test_saturating_gradient_ratio_is_d_over_one_minus_d(findings):
+    numbers = findings[1]["saturation"].numbers
+    d = np.array(numbers["d_fake"])
+    ratio = np.array(numbers["saturating_grad"]) / np.array(numbers["non_saturating_grad"])
+    np.testing.assert_allclose(ratio, d / (1 - d), rtol=1e-3)  # sigma(l) / (1 - sigma(l)) = e^l
+    assert d.min() < 1e-5 and ratio.min() < 1e-5  # orders of magnitude once D is confident
+    confident = d < 1e-4  # there the non-saturating gradient is 1 - D: nearly the full |dl/dtheta| = 1
+    assert np.min(np.array(numbers["non_saturating_grad"])[confident]) > 0.99
+
+
+def test_power_iteration_reaches_the_svd_and_the_critic_is_1_lipschitz(findings):
+    numbers = findings[1]["spectral_norm"].numbers
+    assert all(error < 1e-2 for error in numbers["final_relative_error"].values())
+    assert all(error > 1e-2 for error in numbers["error_after_1_iteration"].values())  # it did converge
+    assert numbers["max_lipschitz_ratio"] <= 1.0 + 1e-3
+    assert numbers["one_layer_stretch_along_top_singular_vector"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_hinge_gradients_follow_the_margins(findings):
+    numbers = findings[1]["hinge_margins"].numbers
+    # 61 outputs from -3 to 3 in steps of 0.1: 40 lie below 1 (real), 40 above -1 (fake).
+    assert numbers["real_with_gradient"] == 40 and numbers["fake_with_gradient"] == 40
+    assert numbers["real_mask_matches_rule"] and numbers["fake_mask_matches_rule"]
+
+
+def test_kl_is_asymmetric_js_bounded_and_the_fits_cover_or_seek(findings):
+    numbers = findings[1]["kl_vs_js"].numbers
+    p, q = np.array([0.9, 0.05, 0.05]), np.array([0.3, 0.3, 0.4])
+    assert numbers["kl_p_q"] == pytest.approx(np.sum(p * np.log(p / q)))
+    assert numbers["kl_q_p"] == pytest.approx(np.sum(q * np.log(q / p)))
+    assert numbers["js_max"] <= np.log(2) and numbers["js_max_asymmetry"] < 1e-12
+    mu, sigma = numbers["forward_kl_fit_mu_sigma"]
+    assert abs(mu) < 0.1 and sigma == pytest.approx(np.sqrt(10.0), abs=0.1)  # the mixture's moments
+    mu, sigma = numbers["reverse_kl_fit_mu_sigma"]
+    assert abs(mu) == pytest.approx(3.0, abs=0.1) and sigma == pytest.approx(1.0, abs=0.1)  # one mode
+
+
+def test_the_report_has_a_section_results_and_a_plot_per_experiment(findings):
+    workdir, found = findings
+    out = os.path.join(workdir, "theory")
+    report = open(os.path.join(out, "report.md")).read()
+    results = json.load(open(os.path.join(out, "results.json")))
+    assert set(results) == set(lab.experiments()) == set(found)
+    for name, finding in found.items():
+        assert f"## {finding.title}" in report and results[name]["passed"] is True
+        with open(os.path.join(out, f"{name}.png"), "rb") as f:
+            assert f.read(4) == b"\x89PNG"
+    assert not [d for d in os.listdir(workdir) if d.startswith(".")]  # no temp dir left
+
+
+def test_unknown_experiments_are_named(tmp_path):
+    with pytest.raises(ValueError, match="unknown experiment.*valid: saturation"):
+        theory.run(str(tmp_path), ["saturation", "optimal_d"])
+    assert not os.path.exists(tmp_path / "theory")
