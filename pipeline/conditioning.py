@@ -28,11 +28,10 @@ def check(config, meta):
         raise PipelineError(f"unknown gan.conditional {mode!r}; valid: {', '.join(MODES)}")
     if mode == "none":
         return
-    if not meta.get("has_labels") or not meta.get("num_classes"):
-        raise PipelineError(
-            f"gan.conditional={mode} needs labelled data; {meta.get('source')} has no labels"
-            + ("" if not meta.get("has_labels") else " count (re-run ingest)")
-        )
+    if not meta.get("has_labels"):
+        raise PipelineError(f"gan.conditional={mode} needs labelled data; {meta.get('source')} has no labels")
+    if not meta.get("num_classes"):
+        raise PipelineError(f"gan.conditional={mode}: this ingest does not record num_classes; re-run ingest")
     if config.gan.pack > 1 or config.export.refine != "none":
         raise PipelineError(
             f"gan.conditional={mode} does not combine with gan.pack > 1 or export.refine "

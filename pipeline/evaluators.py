@@ -42,9 +42,10 @@ class Context:
     def real_count(self):
         return int(self.eligible.sum()) if self.eligible is not None else int(self.meta["count"])
 
-    def generate_batches(self, n):
+    def generate_batches(self, n, rows=False):
         """Generated samples in batches of config.eval.batch_size, z from the "evaluate" noise stream
-        (never the noise of a training step)."""
+        (never the noise of a training step); a conditional generator's labels cycle through the
+        classes sample by sample (rows=True: 8 samples per class in turn, a picture's rows)."""
         batch = self.config.eval.batch_size
         for start in range(0, n, batch):
             size = min(batch, n - start)
@@ -52,18 +53,19 @@ class Context:
             if self.sampler is not None:
                 yield np.asarray(self.sampler.samples(z, counter=start))
             elif self.classes:  # a conditional generator: every class in turn
-                labels = tf.constant(self.labels(start, size))
+                labels = tf.constant(self.labels(start, size, rows))
                 yield self.generator([z, labels], training=False).numpy()
             else:
                 yield self.generator(z, training=False).numpy()
 
-    def labels(self, start, size):
-        """The labels `generate_batches` asks a conditional generator for, samples start.. start+size:
-        the classes in turn, 8 samples each (so a picture of rows of 8 shows one class per row)."""
-        return conditioning.grid_labels(start + size, self.classes)[start:]
+    def labels(self, start, size, rows=False):
+        """The labels `generate_batches` asks a conditional generator for, samples start.. start+size."""
+        if rows:
+            return conditioning.grid_labels(start + size, self.classes)[start:]
+        return ((start + np.arange(size)) % self.classes).astype(np.int32)
 
-    def generate(self, n):
-        return np.concatenate(list(self.generate_batches(n)))
+    def generate(self, n, rows=False):
+        return np.concatenate(list(self.generate_batches(n, rows)))
 
     def real_batches(self, n, offset=0, with_labels=False):
         """Real examples [offset, offset + n) of a seeded shuffle of the eligible ingested set, batched
@@ -223,7 +225,8 @@ class ConditionalMetrics:
     the requested label in a generated sample (reference: its accuracy on held-out real digits), and
     `intra_fid`, the mean over classes of the FID between one half of that class's real examples and
     as many samples generated for it (reference: the other half; classes with < 4 real examples are
-    left out). Real examples the classifier was trained on are left out."""
+    left out, and the metric when no class has 20 per half). Real examples the classifier was trained
+    on are left out."""
 
     name = "conditional_metrics"
 
@@ -247,7 +250,7 @@ class ConditionalMetrics:
         for c in range(ctx.classes):
             mine, generated = real[real_labels == c], fake_features[labels == c]
             half = min(len(mine) // 2, len(generated))
-            if half >= 2:
+            if half >= 20:  # fewer makes the class's FID noise
                 values.append(metrics.frechet_distance(mine[:half], generated[:half]))
                 references.append(metrics.frechet_distance(mine[:half], mine[half : 2 * half]))
                 used += half

@@ -107,11 +107,17 @@ def picture(samples, description):
     raise ValueError(f"cannot draw samples of shape {list(samples.shape[1:])}; write them to a .npy file")
 
 
-def write(samples, description, out):
-    """Write out atomically (a temp file renamed): .png or .npy."""
+def check_out(out):
+    """The output kind (.png or .npy); ValueError for anything else."""
     kind = os.path.splitext(out)[1].lower()
     if kind not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the file must end in .png (a picture) or .npy (the samples)")
+    return kind
+
+
+def write(samples, description, out):
+    """Write out atomically (a temp file renamed): .png or .npy."""
+    kind = check_out(out)
     directory = os.path.dirname(os.path.abspath(out))
     os.makedirs(directory, exist_ok=True)
     tmp = os.path.join(directory, f".{os.path.basename(out)}.tmp-{os.getpid()}")
@@ -136,6 +142,7 @@ def main(argv):
     def sample():
         if not EXPORT.value or not OUT.value:
             raise ValueError("--export and --out are required (see --help)")
+        check_out(OUT.value)
         samples, description = draw(EXPORT.value, NUM.value, SEED.value, LABEL.value, SIGNATURE.value)
         write(samples, description, OUT.value)
         print(f"{PROG}: wrote {len(samples)} samples of shape {list(samples.shape[1:])} to {OUT.value}")

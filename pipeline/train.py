@@ -293,7 +293,8 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
             count=meta["count"],
         ).with_options(sharding)
 
-    fixed_z = noise.normal_numpy([64, gan.latent_dim], config.seed, "samples")  # same z every picture
+    count = 8 * min(classes, 10) if classes else 64  # conditional: rows of 8, a class per row
+    fixed_z = noise.normal_numpy([count, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     fixed_labels = conditioning.grid_labels(len(fixed_z), classes) if classes else None
     callback = _Publish(manager, writer, (fixed_z, fixed_labels), meta, out_dir, config)

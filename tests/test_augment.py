@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import augment, distribute, models, networks
+from gan_tf import augment, data, distribute, models, networks
 from tests.pipeline_helpers import ENV, ROOT
 
 X = np.random.default_rng(0).uniform(-1, 1, (3, 8, 8, 3)).astype(np.float32)
@@ -111,7 +111,7 @@ def test_the_discriminator_sees_augmented_images_in_both_steps():
     seen = []
     gan = models.get("non_saturating")(g, d, seed=3, augment="translation,cutout")
     gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
-    gan._critic = lambda x, labels=None: (seen.append(x), d(x, training=True))[1]
+    gan._judge = lambda x, labels=None: (seen.append(x), d(x, training=True), None)[1:]
     real = tf.constant(np.random.default_rng(4).uniform(-1, 1, (8, 16, 16, 1)), tf.float32)
     gan.train_step(real)
     d_input, g_input = seen[0].numpy(), seen[1].numpy()
@@ -119,7 +119,34 @@ def test_the_discriminator_sees_augmented_images_in_both_steps():
     assert (d_input[:8] == 0).any(axis=(1, 2, 3)).all()
     assert (g_input == 0).any(axis=(1, 2, 3)).all()  # the generator's step augments its fakes too
     plain = models.get("non_saturating")(g, d, seed=3)
-    plain._critic = lambda x, labels=None: (seen.append(x), d(x, training=True))[1]
+    plain._judge = lambda x, labels=None: (seen.append(x), d(x, training=True), None)[1:]
     plain.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
     plain.train_step(real)
     np.testing.assert_array_equal(seen[2].numpy()[:8], real.numpy())  # off: D sees the data as is
+
+
+def test_an_augmented_run_resumed_from_a_checkpoint_equals_an_uninterrupted_one(tmp_path):
+    images = np.random.default_rng(5).uniform(-1, 1, (256, 16, 16, 1)).astype(np.float32)
+
+    def build():
+        distribute.set_seed(0)
+        g, d = networks.dcgan_pair(latent_dim=4, size=16, channels=1, width=4)
+        gan = models.get("non_saturating")(g, d, seed=3, augment="color,translation,cutout")
+        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+        state = tf.train.Checkpoint(g=g, d=d, go=gan.g_optimizer, do=gan.d_optimizer, step=gan.steps_done)
+        return gan, state
+
+    def batches(start):
+        ds = tf.data.Dataset.from_tensor_slices(images)
+        return data.for_gan(ds, 16, seed=0, start_step=start, count=len(images))
+
+    straight, _ = build()
+    straight.fit(batches(0), epochs=1, steps_per_epoch=6, verbose=0)
+    first, state = build()
+    first.fit(batches(0), epochs=1, steps_per_epoch=3, verbose=0)
+    path = state.save(str(tmp_path / "ckpt"))
+    resumed, state = build()
+    state.restore(path).assert_existing_objects_matched()
+    resumed.fit(batches(3), epochs=1, steps_per_epoch=3, verbose=0)
+    for a, b in zip(straight.generator.weights, resumed.generator.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

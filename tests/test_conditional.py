@@ -64,7 +64,8 @@ def train(variant, strategy, n_critic=1, steps=2, **options):
     "variant, n_critic, options",
     [(v, 1, {}) for v in ("non_saturating", "hinge", "least_squares", "minimax")]
     + [("wgan_gp", 2, {}), ("wgan", 2, {}), ("non_saturating", 1, {"ema_decay": 0.9, "r1_weight": 1.0})]
-    + [("non_saturating", 1, {"auxiliary_classifier": True}), ("hinge", 1, {"auxiliary_classifier": True})],
+    + [("non_saturating", 1, {"auxiliary_classifier": True}), ("hinge", 1, {"auxiliary_classifier": True})]
+    + [("non_saturating", 1, {"augment": "color,translation,cutout"}), ("wgan_gp", 2, {"augment": "cutout"})],
 )
 def test_conditional_training_on_two_replicas_equals_one(variant, n_critic, options):
     start, one = train(variant, distribute.get_strategy("one_device"), n_critic, **options)
@@ -165,9 +166,16 @@ def test_acgan_losses_against_a_hand_computation():
     ce = -log_softmax[np.arange(16), np.concatenate([labels, labels])]
     softplus = lambda v: np.log1p(np.exp(-np.abs(v))) + np.maximum(v, 0)  # noqa: E731
     d_loss = softplus(-scores[:8]) + softplus(scores[8:])  # -log s(r) - log(1 - s(f))
+    # G's loss: -log D(G(z)) + 0.5 CE(class logits, label) of the fakes of G's own noise (stream 1).
+    g_fake = g([gan._noise(8, 1), tf.constant(labels)], training=True).numpy()
+    g_out = d(g_fake, training=True).numpy().astype(np.float64)
+    g_log_softmax = g_out[:, 1:] - g_out[:, 1:].max(1, keepdims=True)
+    g_log_softmax -= np.log(np.exp(g_log_softmax).sum(1, keepdims=True))
+    g_loss = softplus(-g_out[:, 0]) + 0.5 * -g_log_softmax[np.arange(8), labels]
     logs = gan.train_step({"x": tf.constant(x), "label": tf.constant(labels)})
     assert float(logs["aux_ce"]) == pytest.approx(np.mean(ce[:8] + ce[8:]), rel=1e-5)
     assert float(logs["d_loss"]) == pytest.approx(np.mean(d_loss), rel=1e-5)
+    assert float(logs["g_loss"]) == pytest.approx(np.mean(g_loss), rel=1e-5)
 
 
 def test_stacked_digits_conditional_on_1000_classes(tmp_path):

@@ -68,9 +68,11 @@ def sliced_wasserstein(a, b, directions):
     """Mean over unit `directions` [D, d] of W1 between the projections of a [n, d] and b [n, d]."""
     if len(a) != len(b):
         raise ValueError(f"the sliced distance compares sets of equal size, got {len(a)} and {len(b)}")
-    projected_a = np.sort(a @ directions.T, axis=0)
-    projected_b = np.sort(b @ directions.T, axis=0)
-    return float(np.mean(np.abs(projected_a - projected_b)))
+    total = 0.0
+    for chunk in range(0, len(directions), 128):  # 128 directions at a time bounds the memory
+        d = directions[chunk : chunk + 128]
+        total += np.sum(np.abs(np.sort(a @ d.T, axis=0) - np.sort(b @ d.T, axis=0)))
+    return float(total / (len(a) * len(directions)))
 
 
 def sliced_wasserstein_distance(
