@@ -17,6 +17,27 @@ def findings(tmp_path_factory):
     return workdir, theory.run(workdir)
 
 
+def test_trained_discriminator_is_the_optimal_one(findings):
+    errors = findings[1]["optimal_discriminator"].numbers["max_abs_error"]
+    assert len(errors) == 4 and max(errors.values()) <= 0.02  # issue 11's bound
+
+
+def test_value_at_the_optimum_is_minus_log_4_plus_twice_the_jsd(findings):
+    numbers = findings[1]["value_at_optimum"].numbers
+    for name in ("N(0, 1) (= p_data)", "N(0.5, 1)", "N(1.5, 0.7²)", "½N(−2, 0.5²) + ½N(2, 0.5²)"):
+        row = numbers[name]
+        assert abs(row["V_trained_D"] - row["minus_log4_plus_2JSD"]) <= 0.02
+    # The closed form's JSD, by a plain Riemann sum here rather than quad: N(0, 1) against N(0.5, 1).
+    x = np.linspace(-12, 12, 200_001)
+    p, q = (np.exp(-((x - m) ** 2) / 2) / np.sqrt(2 * np.pi) for m in (0.0, 0.5))
+    m = (p + q) / 2
+    jsd = 0.5 * np.sum(p * np.log(p / m) + q * np.log(q / m)) * (x[1] - x[0])
+    assert numbers["N(0.5, 1)"]["JSD"] == pytest.approx(jsd, rel=1e-6)
+    same = numbers["N(0, 1) (= p_data)"]
+    assert same["V_trained_D"] == pytest.approx(-np.log(4.0), abs=0.02)  # p_g = p_data: V = -log 4 ...
+    assert numbers["max_abs_D_minus_half_at_p_g_equal_p_data"] <= 0.02  # ... and D = 1/2
+
+
 def test_saturating_gradient_ratio_is_d_over_one_minus_d(findings):
     numbers = findings[1]["saturation"].numbers
     d = np.array(numbers["d_fake"])
@@ -68,6 +89,6 @@ def test_the_report_has_a_section_results_and_a_plot_per_experiment(findings):
 
 
 def test_unknown_experiments_are_named(tmp_path):
-    with pytest.raises(ValueError, match="unknown experiment.*valid: saturation"):
+    with pytest.raises(ValueError, match=r"unknown experiment\(s\) optimal_d; valid: optimal_discriminator, "):
         theory.run(str(tmp_path), ["saturation", "optimal_d"])
     assert not os.path.exists(tmp_path / "theory")

@@ -23,9 +23,11 @@ class Finding:
 
 def experiments():
     """name -> experiment function (imported lazily: each pulls in TensorFlow or matplotlib)."""
-    from gan_tf.lab import divergences, lipschitz, saturation
+    from gan_tf.lab import divergences, lipschitz, optimum, saturation
 
     return {
+        "optimal_discriminator": optimum.optimal_discriminator,
+        "value_at_optimum": optimum.value_at_optimum,
         "saturation": saturation.saturation,
         "spectral_norm": lipschitz.spectral_norm,
         "hinge_margins": lipschitz.hinge_margins,
