@@ -68,9 +68,9 @@ def report(findings, seconds):
         "|---|---|---|---|",
     ]
     for name, f in findings.items():
-        lines.append(
-            f"| [{f.title}](#{name}) | {f.target} | {'yes' if f.passed else '**no**'} | {seconds[name]} |"
-        )
+        target = f.target.replace("|", "\\|")  # a cell's own bars (|D − D*|) must not end it
+        held = "yes" if f.passed else "**no**"
+        lines.append(f"| [{f.title}](#{name}) | {target} | {held} | {seconds[name]} |")
     for name, f in findings.items():
         lines += ["", f'<a id="{name}"></a>', f"## {f.title}", ""]
         lines += [f"**Claim.** {f.claim}", "", f"**Checks:** {f.derivation}.", ""]
