@@ -17,9 +17,14 @@ import time
 
 from absl import app, flags
 
-WORKDIR = flags.DEFINE_string("workdir", None, "Artifact root: the report goes to DIR/theory/.")
-EXPERIMENTS = flags.DEFINE_list("experiments", [], "Comma-separated experiment names (default: all).")
 PROG = "gan-theory"
+
+
+def _define_flags():
+    """--workdir and --experiments, defined when the command runs: pipeline.cli (imported beside this
+    module by tests or by Python users) defines its own --workdir."""
+    flags.DEFINE_string("workdir", None, "Artifact root: the report goes to DIR/theory/.")
+    flags.DEFINE_list("experiments", [], "Comma-separated experiment names (default: all).")
 
 
 def run(workdir, names=None):
@@ -100,10 +105,11 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
 
     def theory():
-        if not WORKDIR.value:
+        workdir = flags.FLAGS.workdir
+        if not workdir:
             raise ValueError("--workdir is required (the report goes to DIR/theory/)")
-        findings = run(WORKDIR.value, EXPERIMENTS.value)
-        print(f"theory: wrote {os.path.join(WORKDIR.value, 'theory', 'report.md')}")
+        findings = run(workdir, flags.FLAGS.experiments)
+        print(f"theory: wrote {os.path.join(workdir, 'theory', 'report.md')}")
         missed = [name for name, f in findings.items() if not f.passed]
         if missed:
             raise RuntimeError(f"target not held by {', '.join(missed)} (see the report)")
@@ -115,6 +121,7 @@ def entry_point():
     """The `gan-theory` console script."""
     from pipeline import errors
 
+    _define_flags()
     errors.list_in_help(errors)
     app.run(main, argv=sys.argv, flags_parser=lambda argv: errors.parse_flags(argv, PROG))
 

@@ -89,6 +89,24 @@ def test_the_report_has_a_section_results_and_a_plot_per_experiment(findings):
 
 
 def test_unknown_experiments_are_named(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown experiment\(s\) optimal_d; valid: optimal_discriminator, "):
+    with pytest.raises(ValueError, match=r"experiment\(s\) optimal_d; valid: optimal_discriminator, "):
         theory.run(str(tmp_path), ["saturation", "optimal_d"])
     assert not os.path.exists(tmp_path / "theory")
+
+
+def test_the_command_runs_beside_the_pipeline_flags(tmp_path):
+    import subprocess
+    import sys
+
+    from pipeline import cli  # noqa: F401  (defines its own --workdir; the lab's command must still run)
+    from tests.pipeline_helpers import ENV, ROOT
+
+    cmd = [sys.executable, "-m", "pipeline.theory", f"--workdir={tmp_path}", "--experiments=kl_vs_js,oops"]
+    done = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.strip().splitlines()[-1].startswith(
+        "gan-theory: error: unknown experiment(s) oops"
+    )
+    cmd[-1] = "--experiments=hinge_margins"
+    done = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 0 and "theory: hinge_margins: holds" in done.stdout
+    assert os.path.exists(tmp_path / "theory" / "hinge_margins.png")
