@@ -196,3 +196,14 @@ def set_seed(seed, deterministic=True):
         from tensorflow.python.framework import config as tf_config  # no public switch-off in TF 2.21
 
         tf_config.disable_op_determinism()
+
+
+def assign_on_every_replica(variables, fn):
+    """variable <- fn(variable) for each variable, applied identically on every replica (from inside a
+    replica context, e.g. WGAN's weight clipping in a train step)."""
+
+    def merge_fn(strategy, variables):
+        for variable in variables:
+            strategy.extended.update(variable.value, lambda v: v.assign(fn(v)), group=False)
+
+    tf.distribute.get_replica_context().merge_call(merge_fn, args=(variables,))

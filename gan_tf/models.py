@@ -339,7 +339,7 @@ class WGAN(GAN):
     def after_discriminator_update(self):
         if self.clip_value:
             c = self.clip_value
-            _assign_on_every_replica(
+            distribute.assign_on_every_replica(
                 self.discriminator.trainable_variables, lambda v: tf.clip_by_value(v, -c, c)
             )
 
@@ -377,16 +377,6 @@ class LSGAN(GAN):
 
     def report(self, real_logits, fake_logits):
         return {"d_real": real_logits, "d_fake": fake_logits}
-
-
-def _assign_on_every_replica(variables, fn):
-    """variable <- fn(variable) for each variable, applied identically on every replica."""
-
-    def merge_fn(strategy, variables):
-        for variable in variables:
-            strategy.extended.update(variable.value, lambda v: v.assign(fn(v)), group=False)
-
-    tf.distribute.get_replica_context().merge_call(merge_fn, args=(variables,))
 
 
 # gan.loss / models.get names a *variant* (a loss family plus its constraint); losses.get names the
