@@ -127,6 +127,11 @@ def test_conditional_digits_through_the_pipeline(tmp_path, mode):
     want = serve(z=tf.constant(z), label=tf.constant([2, 2, 2], tf.int32))["samples"].numpy()
     np.testing.assert_array_equal(three, want)  # sample.draw's z is default_rng(seed).normal
     np.testing.assert_array_equal(sample.labels(20, None, 10), [0] * 8 + [1] * 8 + [2] * 4)
+    rows, description = sample.draw(os.path.join(workdir, "export"), 16, seed=1)  # no --label: a class a row
+    z16 = np.random.default_rng(1).standard_normal((16, 4)).astype(np.float32)
+    by_row = tf.constant([0] * 8 + [1] * 8, tf.int32)
+    np.testing.assert_array_equal(rows, serve(z=tf.constant(z16), label=by_row)["samples"].numpy())
+    assert description["num_classes"] == 10
     with pytest.raises(ValueError, match=r"--label=12 is outside this export's classes \[0, 10\)"):
         sample.draw(os.path.join(workdir, "export"), 3, label=12)
 
