@@ -58,6 +58,11 @@ def networks_for(config, classes, build):
     return generator, discriminator
 
 
+def picture_count(classes):
+    """Samples in a picture: 64, or for a conditional run rows of 8 for its first 10 classes."""
+    return 8 * min(classes, 10) if classes else 64
+
+
 def grid_labels(n, classes, columns=8):
     """Labels for a grid of n samples in rows of `columns`: row r shows class r mod classes."""
     return (np.arange(n) // columns % classes).astype(np.int32)

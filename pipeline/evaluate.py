@@ -15,7 +15,7 @@ import os
 import keras
 import numpy as np
 
-from pipeline import evaluators, guided, ingest, samples
+from pipeline import conditioning, evaluators, guided, ingest, samples
 from pipeline.artifacts import GENERATOR, PipelineError, Stage, write_json
 
 BLESSED, NOT_BLESSED = "BLESSED", "NOT_BLESSED"
@@ -88,7 +88,7 @@ def _pictures(context, train_dir, out_dir):
     """samples.png (2D: over the real data), real_vs_generated.png and training_curves.png (the
     TensorBoard scalars over steps)."""
     two_d = len(context.meta["shape"]) == 1
-    n = 2500 if two_d else 8 * min(context.classes, 10) if context.classes else 64  # a class per row
+    n = 2500 if two_d else conditioning.picture_count(context.classes)  # conditional: a class per row
     fake, real = context.generate(n, rows=True), context.real(min(n, context.real_count))
     grid = samples.scatter_png(fake, context.meta, real=real) if two_d else samples.grid_png(fake)
     pictures = {

@@ -80,7 +80,9 @@ def labels(num, label, classes, columns=8):
         raise ValueError(f"--label={label} is outside this export's classes [0, {classes})")
     if label is not None:
         return np.full(num, label, np.int32)
-    return (np.arange(num) // columns % classes).astype(np.int32)
+    from pipeline import conditioning
+
+    return conditioning.grid_labels(num, classes, columns)
 
 
 def read_description(path):

@@ -293,7 +293,7 @@ def run_fn(config, ingest_dir, out_dir, resume_dir=None):
             count=meta["count"],
         ).with_options(sharding)
 
-    count = 8 * min(classes, 10) if classes else 64  # conditional: rows of 8, a class per row
+    count = conditioning.picture_count(classes)
     fixed_z = noise.normal_numpy([count, gan.latent_dim], config.seed, "samples")  # same z every picture
     writer = tf.summary.create_file_writer(os.path.join(out_dir, "tensorboard"))
     fixed_labels = conditioning.grid_labels(len(fixed_z), classes) if classes else None
