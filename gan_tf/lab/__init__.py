@@ -23,13 +23,15 @@ class Finding:
 
 def experiments():
     """name -> experiment function (imported lazily: each pulls in TensorFlow or matplotlib)."""
-    from gan_tf.lab import divergences, lipschitz, optimum, saturation
+    from gan_tf.lab import divergences, dynamics, lipschitz, optimum, saturation, wasserstein
 
     return {
         "optimal_discriminator": optimum.optimal_discriminator,
         "value_at_optimum": optimum.value_at_optimum,
         "saturation": saturation.saturation,
+        "disjoint_supports": wasserstein.disjoint_supports,
         "spectral_norm": lipschitz.spectral_norm,
         "hinge_margins": lipschitz.hinge_margins,
         "kl_vs_js": divergences.kl_vs_js,
+        "loss_dynamics": dynamics.loss_dynamics,
     }

@@ -3,13 +3,13 @@
 import io
 
 
-def figure(width=5.0, height=3.4):
+def figure(width=5.0, height=3.4, ncols=1):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height), dpi=100)
+    return plt.subplots(1, ncols, figsize=(width, height), dpi=100)
 
 
 def png(fig):
