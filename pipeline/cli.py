@@ -98,9 +98,9 @@ def _prepare_devices(config, training):
         if dist.strategy == "mirrored" and not gpus:
             distribute.split_cpu(dist.num_devices)
         if dist.strategy == "multi_worker_mirrored" and training:
-            from pipeline import train
+            from pipeline import train_checks
 
-            train.check_distribution(config)  # before the strategy exists: it cannot be rebuilt
+            train_checks.check_distribution(config)  # before the strategy exists: it cannot be rebuilt
             distribute.get_strategy(dist.strategy, dist.num_devices)
         return distribute.is_chief(dist.strategy)
     except ValueError as err:
