@@ -34,6 +34,7 @@ bench-quality: $(STAMP)
 	$(BIN)/python -m bench.quality $(ARGS)
 
 bench-speed: $(STAMP)
+	$(BIN)/python -m bench.kernels
 	$(BIN)/python -m bench.speed $(ARGS)
 
 lint: $(STAMP)

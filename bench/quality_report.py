@@ -166,5 +166,8 @@ def write(results, rows, path):
     speed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md")
     if os.path.exists(speed):  # written by bench/speed.py (make bench-speed)
         lines += [open(speed).read()]
+    kernels = os.path.join(os.path.dirname(speed), "kernels.md")
+    if os.path.exists(kernels):  # written by bench/kernels.py (make bench-speed)
+        lines += [open(kernels).read()]
     with open(path, "w") as f:
         f.write("\n".join(lines))
