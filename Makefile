@@ -20,10 +20,9 @@ run: $(STAMP)
 	$(BIN)/python -m pipeline.run --config=configs/grid25.py --workdir=runs/grid25 $(ARGS)
 
 # pytest exits 5 when it collects nothing (e.g. PYTEST_ARGS=-k that matches no test): report, not fail.
-# Two workers (pytest-xdist): much of a GAN test is single-threaded tracing, so 2 cores halve the time;
-# loadgroup keeps the tests of one shared fixture (tests/conftest.py) on one worker, which builds it once.
+# Two workers (pytest-xdist): much of a GAN test is single-threaded tracing, so 2 cores halve the time.
 test: $(STAMP)
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 bench: $(STAMP)

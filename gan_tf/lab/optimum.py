@@ -4,11 +4,10 @@ al. 2014, proposition 1 and theorem 1)."""
 
 import keras
 import numpy as np
-import tensorflow as tf
 from scipy import integrate, special, stats
 
 from gan_tf import losses, networks
-from gan_tf.lab import Finding, plots
+from gan_tf.lab import Finding, critic, plots
 
 P_DATA = stats.norm(0.0, 1.0)
 GENERATORS = {  # name -> (pdf, sampler)
@@ -22,28 +21,18 @@ GENERATORS = {  # name -> (pdf, sampler)
 }
 
 
-def train_discriminator(sample_g, steps=2000, batch=2048, seed=0, chunk=50):
-    """An MLP D trained by Adam on gan_tf.losses' BCE, fresh samples of p_data and p_g every step
-    (drawn `chunk` steps at a time, the steps of a chunk run in one tf.function call); returns
-    x -> D's logit (float64)."""
+def train_discriminator(sample_g, steps=2000, batch=2048, seed=0):
+    """An MLP D trained by Adam on gan_tf.losses' BCE against p_data = N(0, 1) and p_g (`sample_g(rng,
+    n)`), fresh samples every step (gan_tf.lab.critic); returns x -> D's logit (float64)."""
     keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
     d = networks.mlp_discriminator(1, hidden=64, depth=3)
-    rate = keras.optimizers.schedules.PolynomialDecay(3e-3, steps, 1e-4)
-    optimizer = keras.optimizers.Adam(rate)
 
-    @tf.function
-    def steps_on(reals, fakes):
-        for i in tf.range(tf.shape(reals)[0]):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(losses.minimax_discriminator_loss(d(reals[i]), d(fakes[i])))
-            grads = tape.gradient(loss, d.trainable_variables)
-            optimizer.apply_gradients(zip(grads, d.trainable_variables, strict=True))
+    def sample_pair(rng, n):
+        return rng.normal(0.0, 1.0, (n, 1)), sample_g(rng, n)[:, None]
 
-    for _ in range(steps // chunk):
-        real = rng.normal(0.0, 1.0, (chunk, batch, 1)).astype(np.float32)
-        fake = sample_g(rng, chunk * batch).reshape(chunk, batch, 1).astype(np.float32)
-        steps_on(tf.constant(real), tf.constant(fake))
+    critic.train(
+        d, losses.minimax_discriminator_loss, sample_pair, steps=steps, batch=batch, rate=3e-3, seed=seed
+    )
     return lambda x: d(np.reshape(x, (-1, 1)).astype(np.float32)).numpy()[:, 0].astype(np.float64)
 
 
