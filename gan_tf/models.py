@@ -379,9 +379,8 @@ class LSGAN(GAN):
         return {"d_real": real_logits, "d_fake": fake_logits}
 
 
-# gan.loss / models.get names a *variant* (a loss family plus its constraint); losses.get names the
-# loss family alone. Each variant's family is its class's `loss_name` (LOSS_FAMILY below): the two
-# names differ only for wgan and wgan_gp, which are both the "wasserstein" family.
+# gan.loss / models.get name a *variant* (a loss family plus its constraint), losses.get the family
+# (LOSS_FAMILY: each class's `loss_name`); only wgan and wgan_gp differ, both "wasserstein".
 VARIANTS = {
     "minimax": MinimaxGAN,
     "non_saturating": NonSaturatingGAN,
@@ -390,8 +389,6 @@ VARIANTS = {
     "hinge": HingeGAN,
     "least_squares": LSGAN,
 }
-
-
 LOSS_FAMILY = {name: cls.loss_name for name, cls in VARIANTS.items()}
 
 
