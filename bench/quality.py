@@ -89,6 +89,12 @@ def _rows():
     for option in ("ema", "pack2", "topk", "latent", "pack2_latent"):
         extra = {"pack2_latent": options["pack2"] + options["latent"]}.get(option) or options[option]
         rows[f"ring8_former_{option}"] = (former, "configs/ring8.py", FORMER_RING8 + extra, 3)
+    rows["grid25_former_default"] = (
+        "grid25: the former default (D's rate equal to G's)",
+        "configs/grid25.py",
+        ["--config.train.d_lr=2e-4"],
+        6,
+    )
     rows["stacked_digits_default"] = (
         "images",
         "configs/stacked_digits.py",
