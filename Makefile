@@ -31,6 +31,8 @@ bench: $(STAMP)
 # The sample-quality sweep (hours on 2 cores; resumable: finished runs are skipped). ARGS=--quick: minutes.
 bench-quality: $(STAMP)
 	$(BIN)/python -m bench.quality $(ARGS)
+	$(BIN)/python -m bench.refine_scan
+	$(BIN)/python -m bench.quality --report_only
 
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.kernels

@@ -51,6 +51,11 @@ def _mixture_cells(scores):
     ]
 
 
+def run_seconds(record):
+    """A run's time: its wall time, plus its train stage's own seconds when it reused that stage."""
+    return record["wall_seconds"] + record.get("train_seconds_reused", 0.0)
+
+
 def _header(*columns):
     return ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
 
@@ -69,7 +74,7 @@ def _mixture_table(names, by_row, rows):
     for name in names:
         cells, runs = _row_start(name, rows, by_row)
         cells += _mixture_cells([r["scores"] for r in runs])
-        cells.append(_stat([r["wall_seconds"] for r in runs], "{:.0f}"))
+        cells.append(_stat([run_seconds(r) for r in runs], "{:.0f}"))
         lines.append("| " + " | ".join(cells) + " |")
     for data in ("grid25", "ring8"):
         if any(n.startswith(data) for n in names):
@@ -90,7 +95,7 @@ def _image_table(names, by_row, rows):
             _stat([x.get("modes") for x in s], "{:.1f}"),
             _stat([x.get("class_kl") for x in s], "{:.3f}"),
             f"{fid} ({reference})",
-            _stat([r["wall_seconds"] for r in runs], "{:.0f}"),
+            _stat([run_seconds(r) for r in runs], "{:.0f}"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
@@ -107,7 +112,7 @@ def _conditional_table(names, by_row, rows):
             _with_reference(scores, "conditional_accuracy", 100.0, "{:.1f}"),
             _with_reference(scores, "intra_fid"),
             _with_reference(scores, "fid"),
-            _stat([r["wall_seconds"] for r in runs], "{:.0f}"),
+            _stat([run_seconds(r) for r in runs], "{:.0f}"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
@@ -163,11 +168,10 @@ def write(results, rows, path):
         verdict = "met" if met == len(runs) == rows[name][3] else f"met by {met} of {len(runs)} seeds run"
         lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
     lines.append("")
-    speed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "speed.md")
-    if os.path.exists(speed):  # written by bench/speed.py (make bench-speed)
-        lines += [open(speed).read()]
-    kernels = os.path.join(os.path.dirname(speed), "kernels.md")
-    if os.path.exists(kernels):  # written by bench/kernels.py (make bench-speed)
-        lines += [open(kernels).read()]
+    here = os.path.dirname(os.path.abspath(__file__))
+    # written by bench/refine_scan.py, and by bench/speed.py and bench/kernels.py (make bench-speed)
+    for part in ("refine_scan.md", "speed.md", "kernels.md"):
+        if os.path.exists(os.path.join(here, part)):
+            lines += [open(os.path.join(here, part)).read()]
     with open(path, "w") as f:
         f.write("\n".join(lines))

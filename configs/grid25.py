@@ -34,6 +34,6 @@ def get_config():
     c.train.checkpoint_every = 3000
     c.train.sample_every = 3000
     c.gan.pack = 2  # PacGAN2: D judges pairs of samples
-    c.export.refine = "latent"  # z <- z + 0.01 grad[D(G(z)) - |z|^2/2], 20 steps, inside serving_default
+    c.export.refine = "latent"  # z <- z + 0.003 grad[D(G(z)) - |z|^2/2], 30 steps, inside serving_default
     c.eval.thresholds = {"modes": 20, "high_quality": 0.5}
     return c

@@ -31,6 +31,6 @@ def get_config():
     c.train.log_every = 500
     c.train.checkpoint_every = 1000
     c.train.sample_every = 2000
-    c.export.refine = "latent"  # z <- z + 0.01 grad[D(G(z)) - |z|^2/2], 20 steps, inside serving_default
+    c.export.refine = "latent"  # z <- z + 0.003 grad[D(G(z)) - |z|^2/2], 30 steps, inside serving_default
     c.eval.thresholds = {"modes": 7, "high_quality": 0.5}
     return c

@@ -33,7 +33,7 @@ def score(discriminator, x, pack=1):
     return tf.reshape(discriminator(x, training=False), [-1])
 
 
-def latent_refine(generator, discriminator, z, steps=20, step_size=0.01, pack=1):
+def latent_refine(generator, discriminator, z, steps=30, step_size=0.003, pack=1):
     """z after `steps` ascent steps on D(G(z)) - ||z||^2/2 (see the module docstring)."""
     z = tf.convert_to_tensor(z, tf.float32)
     for _ in range(steps):

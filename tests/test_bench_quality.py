@@ -39,3 +39,49 @@ def test_every_row_names_a_config_file_that_exists():
     for name, (_group, config, overrides, seeds) in quality._rows().items():
         assert os.path.exists(os.path.join(quality.ROOT, config)), name
         assert seeds >= 1 and all(o.startswith("--config.") for o in overrides)
+
+
+def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeypatch):
+    """A run whose train stage the pipeline kept (manifest untouched) records that stage's seconds;
+    a run that trained (manifest rewritten) does not. The report's s / run adds them."""
+    import json
+    import subprocess
+
+    workdir = tmp_path / "run"
+    (workdir / "train").mkdir(parents=True)
+    manifest = workdir / "train" / "manifest.json"
+    manifest.write_text(json.dumps({"timings": {"seconds": 300.0, "started": 1.0}}))
+    done = subprocess.CompletedProcess([], 0, "", "")
+    monkeypatch.setattr(quality, "score", lambda workdir, seed: {"modes": 1})
+
+    monkeypatch.setattr(quality, "_python", lambda *args: done)  # the pipeline kept the train stage
+    kept = quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
+    assert kept["train_seconds_reused"] == 300.0
+
+    def retrain(*args):
+        manifest.write_text(json.dumps({"timings": {"seconds": 250.0, "started": 2.0}}))
+        return done
+
+    monkeypatch.setattr(quality, "_python", retrain)
+    assert "train_seconds_reused" not in quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
+
+    results = [{**record("grid25_default", 0, 25, 0.99, 0.02, seconds=20.0), "train_seconds_reused": 300.0}]
+    path = tmp_path / "B.md"
+    quality_report.write(results, quality._rows(), str(path))
+    line = next(x for x in path.read_text().splitlines() if x.startswith("| grid25_default |"))
+    assert line.endswith("| 320 |")
+
+
+def test_refine_scan_spread_in_units_of_std():
+    """Samples at known offsets from their centres give the RMS per-axis offset over std; far samples
+    (beyond 3 std) are left out; Gaussian modes truncated at 3 std give sqrt(E[r^2 | r < 3] / 2)."""
+    from bench import refine_scan
+
+    centers = np.array([[0.0, 0.0], [10.0, 0.0]])
+    samples = np.array([[0.1, 0.0], [10.0, -0.2], [5.0, 0.0]])  # offsets 1 and 2 std; the last is far
+    assert np.isclose(refine_scan.spread(samples, centers, 0.1), np.sqrt((1.0 + 4.0) / 2 / 2))
+    rng = np.random.default_rng(0)
+    gaussian = centers[rng.integers(2, size=200_000)] + 0.1 * rng.standard_normal((200_000, 2))
+    # r^2 ~ chi^2_2 = Exp(mean 2): E[r^2 | r^2 < 9] = 2 - 9 e^-4.5 / (1 - e^-4.5)
+    expected = np.sqrt((2 - 9 * np.exp(-4.5) / (1 - np.exp(-4.5))) / 2)
+    assert abs(refine_scan.spread(gaussian, centers, 0.1) - expected) < 3e-3
