@@ -24,22 +24,28 @@ ROWS = ("grid25_default", "ring8_default")  # the default --rows (bench.quality'
 SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds of each row that have trained runs.")
 
 
-def scan(run_dir, seed, settings=SETTINGS):
-    """{(steps, eta): mode_coverage + spread} of one trained run's refined samples ((0, 0) = raw G(z));
-    "real": the same scores of 2 500 draws from the mixture itself."""
+def refined_samples(run_dir, seed, settings=SETTINGS):
+    """(dataset meta, {(steps, eta): G(refined z)}) of one trained run, z from the bench's protocol."""
     meta = json.load(open(os.path.join(run_dir, "ingest", "dataset.json")))
     train = os.path.join(run_dir, "train")
     generator = keras.models.load_model(os.path.join(train, "generator.keras"), compile=False)
     discriminator = keras.models.load_model(os.path.join(train, "discriminator.keras"), compile=False)
-    centers, std = np.asarray(meta["centers"], np.float64), float(meta["mode_std"])
     pack = int(discriminator.input_shape[-1]) // int(generator.output_shape[-1])
     latent = int(generator.input_shape[-1])
     z = np.random.default_rng(10_000 + seed).standard_normal((2500, latent)).astype(np.float32)
     out = {}
     for steps, eta in settings:
         refined = refine.latent_refine(generator, discriminator, z, steps, eta, pack) if steps else z
-        samples = generator(refined, training=False).numpy()
-        out[steps, eta] = quality(samples, centers, std)
+        out[steps, eta] = generator(refined, training=False).numpy()
+    return meta, out
+
+
+def scan(run_dir, seed, settings=SETTINGS):
+    """{(steps, eta): mode_coverage + spread} of one trained run's refined samples ((0, 0) = raw G(z));
+    "real": the same scores of 2 500 draws from the mixture itself."""
+    meta, samples = refined_samples(run_dir, seed, settings)
+    centers, std = np.asarray(meta["centers"], np.float64), float(meta["mode_std"])
+    out = {setting: quality(x, centers, std) for setting, x in samples.items()}
     rng = np.random.default_rng(seed)
     real = centers[rng.integers(len(centers), size=2500)] + std * rng.standard_normal((2500, 2))
     out["real"] = quality(real, centers, std)

@@ -188,6 +188,16 @@ def test_refinement_through_evaluate_and_export(tmp_path, mode):
     np.testing.assert_allclose(raw, generator(z).numpy(), rtol=1e-5, atol=1e-5)
     served = loaded.signatures["serving_default"](z=z)["samples"].numpy()
     assert np.allclose(served, raw) == (mode != "latent")
+    if mode == "latent":  # bench.refine_scan refines (packed D too) what the export serves, same z
+        from bench import refine_scan
+
+        setting = (config.export.latent_steps, config.export.latent_step_size)
+        _, scanned = refine_scan.refined_samples(str(tmp_path), config.seed, settings=(setting,))
+        z = np.random.default_rng(10_000 + config.seed).standard_normal((2500, LATENT)).astype(np.float32)
+        served = loaded.signatures["serving_default"](z=tf.constant(z))["samples"].numpy()
+        moved = not np.allclose(served, generator(z).numpy(), atol=1e-3)  # the refinement did something
+        assert config.gan.pack == 2 and moved
+        np.testing.assert_allclose(scanned[setting], served, rtol=1e-5, atol=1e-5)
     if mode == "drs":
         out = loaded.signatures["sample"](num_samples=tf.constant(7), seed=tf.constant(3, tf.int64))
         assert out["samples"].shape == (7, 2)
