@@ -102,7 +102,7 @@ def _rows():
         "grid25: a shorter schedule",
         "configs/grid25.py",
         ["--config.train.steps=8000"],
-        10,
+        3,
     )
     rows["grid25_former_default"] = (
         "grid25: the former default (D's rate equal to G's)",

@@ -4,11 +4,13 @@ linearly decaying learning rate, D's three times G's (two time-scale, Heusel et 
 refinement (export.refine=latent) in the exported model. The `make run` default.
 
 Measured results: BENCHMARKS.md (`python -m bench.quality`, rows grid25_*). With D's rate equal to G's
-(the former default, row grid25_former_default) two of five seeds failed: D sat at chance for
+(the former default, row grid25_former_default) two of six seeds failed: D sat at chance for
 thousands of steps while G left its samples on streaks between the modes or on 12 of them. D at three
-times G's rate kept learning and trained both failed seeds to 25 modes. Capacity and packing moved
-grid-25 before that (the former 256-wide 3/2 pair left most samples between modes; packing took it
-from 22 to 25 modes).
+times G's rate kept learning and trained both failed seeds to 25 modes, but drops modes on 3 of 10
+seeds (6, 7, 9: 11, 22 and 24 modes). 8 000 steps instead of 12 000 (row grid25_steps8k) dropped
+modes on 2 of 3 seeds and left the third's uneven (rKL 0.052). Capacity and packing moved grid-25
+before that (the former 256-wide 3/2 pair left most samples between modes; packing took it from 22
+to 25 modes).
 
     python -m pipeline.run --config=configs/grid25.py --workdir=runs/grid25
 """
