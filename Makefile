@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench bench-quality bench-speed lint format lock clean
+.PHONY: run test bench bench-quality bench-refine bench-speed lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -31,7 +31,10 @@ bench: $(STAMP)
 # The sample-quality sweep (hours on 2 cores; resumable: finished runs are skipped). ARGS=--quick: minutes.
 bench-quality: $(STAMP)
 	$(BIN)/python -m bench.quality $(ARGS)
-	$(BIN)/python -m bench.refine_scan
+
+# latent refinement's steps x step size on bench-quality's trained 2D defaults (seeds 0-4)
+bench-refine: $(STAMP)
+	$(BIN)/python -m bench.refine_scan $(ARGS)
 	$(BIN)/python -m bench.quality --report_only
 
 bench-speed: $(STAMP)

@@ -11,13 +11,15 @@ then the export is scored as a user would use it: 2D mixtures by sampling `servi
 z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`); images from the
 evaluate stage's metrics.json (digits classifier). A finished run is recorded in
 bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the sweep can
-run across sittings. A row that changes only what follows training (export.*, eval.*) can reuse a
-run's trained stage: the pipeline keeps a stage whose config and inputs are unchanged, and the record
-then adds the train stage's own seconds to its wall time (`train_seconds_reused`).
+run across sittings. A row that changes only what follows training (export.*, eval.*) starts from
+another row's trained stages (`TRAINED_BY`); the pipeline keeps a stage whose config and inputs are
+unchanged, and the record then adds the train stage's own seconds to its wall time
+(`train_seconds_reused`).
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -140,6 +142,8 @@ def _rows():
 
 
 QUICK_ROWS = ("grid25_default", "ring8_default")
+# rows that change only what follows training: they start from the named row's trained stages
+TRAINED_BY = {"grid25_refine_coarse": "grid25_default", "ring8_refine_coarse": "ring8_default"}
 
 
 def _python(*args):
@@ -194,6 +198,15 @@ def score(workdir, seed):
     return out
 
 
+def share_training(source, run_dir):
+    """Copy another row's ingest and train stages into a new run_dir. The pipeline keeps them only
+    when their fingerprints match this row's config (e.g. only export.* differs), else it retrains."""
+    if os.path.exists(run_dir) or not os.path.isdir(os.path.join(source, "train")):
+        return
+    for stage in ("ingest", "train"):
+        shutil.copytree(os.path.join(source, stage), os.path.join(run_dir, stage), symlinks=True)
+
+
 def load_results(path):
     if not os.path.exists(path):
         return []
@@ -208,8 +221,11 @@ def sweep(names, rows, workdir, path, seeds_cap=None):
             if (name, seed) in done:
                 continue
             print(f"bench: {name} seed {seed} ...", flush=True)
+            run_dir = os.path.join(workdir, name, str(seed))
+            if name in TRAINED_BY:
+                share_training(os.path.join(workdir, TRAINED_BY[name], str(seed)), run_dir)
             start = time.time()
-            result = run_one(name, rows[name], seed, os.path.join(workdir, name, str(seed)))
+            result = run_one(name, rows[name], seed, run_dir)
             record = {
                 "row": name,
                 "seed": seed,

@@ -4,11 +4,14 @@ z ~ N(0, I) from default_rng(10 000 + seed), REFERENCES.md's modes / high-qualit
 Training is untouched, so the scan isolates the refinement. Writes bench/refine_scan.md (copied into
 BENCHMARKS.md).
 
-    python -m bench.refine_scan --rows=grid25_default,ring8_default --seeds=0,1,2,3,4
+    python -m bench.refine_scan --rows=grid25_default,ring8_default --seeds=0,1,2,3,4   # make bench-refine
+
+--rows and --runs_dir are bench.quality's flags (this module reads its runs).
 """
 
 import json
 import os
+import sys
 
 import keras
 import numpy as np
@@ -28,9 +31,15 @@ def refined_samples(run_dir, seed, settings=SETTINGS):
     """(dataset meta, {(steps, eta): G(refined z)}) of one trained run, z from the bench's protocol."""
     meta = json.load(open(os.path.join(run_dir, "ingest", "dataset.json")))
     train = os.path.join(run_dir, "train")
+    if not meta.get("centers"):
+        raise ValueError(f"{run_dir}: not a 2D mixture run (its data has no mode centres)")
+    if not os.path.exists(os.path.join(train, "discriminator.keras")):
+        raise ValueError(f"{run_dir}: its train stage has not finished (no discriminator.keras)")
     generator = keras.models.load_model(os.path.join(train, "generator.keras"), compile=False)
     discriminator = keras.models.load_model(os.path.join(train, "discriminator.keras"), compile=False)
-    pack = int(discriminator.input_shape[-1]) // int(generator.output_shape[-1])
+    pack, rest = divmod(int(discriminator.input_shape[-1]), int(generator.output_shape[-1]))
+    if rest:
+        raise ValueError(f"{run_dir}: D's input is not a whole number of G's samples")
     latent = int(generator.input_shape[-1])
     z = np.random.default_rng(10_000 + seed).standard_normal((2500, latent)).astype(np.float32)
     out = {}
@@ -59,7 +68,8 @@ def quality(samples, centers, std):
 def spread(samples, centers, std):
     """Per-axis RMS distance of the high-quality samples (within 3 std) from their nearest centre, in
     units of std: how wide G's modes are. Refinement that only squeezed samples onto the centres
-    would show here and not in HQ; real data, truncated at 3 std, gives about 0.97."""
+    would show here and not in HQ; Gaussian modes, truncated at 3 std, give sqrt(E[r^2 | r < 3] / 2) =
+    0.974."""
     distances = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=-1).min(axis=1) / std
     good = distances[distances < 3.0]
     return float(np.sqrt(np.mean(good**2) / centers.shape[1])) if len(good) else float("nan")
@@ -79,7 +89,8 @@ def _stat(runs, key, scale, fmt):
 
 
 def table(row, seeds, results):
-    """Markdown: one line per setting, mean ± std over seeds of modes / HQ % / reverse KL."""
+    """Markdown: one line per setting, mean ± std over seeds of modes / HQ % / reverse KL / spread,
+    and how many seeds reach the issue's HQ goal."""
     lines = [
         f"#### `{row}`, seeds {', '.join(map(str, seeds))}",
         "",
@@ -112,10 +123,13 @@ def main(argv):
     for row in bench_quality.ROWS_FLAG.value or ROWS:
         trained = [s for s in seeds if os.path.isdir(os.path.join(runs_dir, row, str(s), "train"))]
         if not trained:
-            raise app.UsageError(f"{row}: no trained run for seeds {seeds} under {runs_dir}")
+            sys.exit(f"refine_scan: {row}: no trained run for seeds {seeds} under {runs_dir}")
         results = []
         for seed in trained:
-            results.append(scan(os.path.join(runs_dir, row, str(seed)), seed))
+            try:
+                results.append(scan(os.path.join(runs_dir, row, str(seed)), seed))
+            except ValueError as e:
+                sys.exit(f"refine_scan: {e}")
             print(f"refine_scan: {row} seed {seed} done", flush=True)
         lines += table(row, trained, results)
     with open(OUTPUT, "w") as f:

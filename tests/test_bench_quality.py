@@ -64,12 +64,32 @@ def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeyp
 
     monkeypatch.setattr(quality, "_python", retrain)
     assert "train_seconds_reused" not in quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
+    manifest.unlink()  # a fresh workdir: no train stage before the run
+    assert "train_seconds_reused" not in quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
 
     results = [{**record("grid25_default", 0, 25, 0.99, 0.02, seconds=20.0), "train_seconds_reused": 300.0}]
     path = tmp_path / "B.md"
     quality_report.write(results, quality._rows(), str(path))
     line = next(x for x in path.read_text().splitlines() if x.startswith("| grid25_default |"))
     assert line.endswith("| 320 |")
+
+
+def test_share_training_copies_another_rows_trained_stages_once(tmp_path):
+    source, target = tmp_path / "a" / "0", tmp_path / "b" / "0"
+    for stage in ("ingest", "train", "evaluate"):
+        (source / stage).mkdir(parents=True)
+        (source / stage / "manifest.json").write_text(stage)
+    quality.share_training(str(source), str(target))
+    assert sorted(p.name for p in target.iterdir()) == ["ingest", "train"]
+    assert (target / "train" / "manifest.json").read_text() == "train"
+    (source / "train" / "manifest.json").write_text("retrained")
+    quality.share_training(str(source), str(target))  # the row's own run exists: left alone
+    assert (target / "train" / "manifest.json").read_text() == "train"
+    quality.share_training(str(tmp_path / "missing"), str(tmp_path / "c" / "0"))  # nothing to share
+    assert not (tmp_path / "c").exists()
+    assert set(quality.TRAINED_BY) <= set(quality._rows()) and set(quality.TRAINED_BY.values()) <= set(
+        quality._rows()
+    )
 
 
 def test_refine_scan_spread_in_units_of_std():
@@ -85,3 +105,21 @@ def test_refine_scan_spread_in_units_of_std():
     # r^2 ~ chi^2_2 = Exp(mean 2): E[r^2 | r^2 < 9] = 2 - 9 e^-4.5 / (1 - e^-4.5)
     expected = np.sqrt((2 - 9 * np.exp(-4.5) / (1 - np.exp(-4.5))) / 2)
     assert abs(refine_scan.spread(gaussian, centers, 0.1) - expected) < 3e-3
+
+
+def test_refine_scan_refuses_runs_it_cannot_scan(tmp_path):
+    """An image run (no mode centres) and an unfinished train stage: one clear error each."""
+    import json
+
+    import pytest
+
+    from bench import refine_scan
+
+    (tmp_path / "ingest").mkdir()
+    (tmp_path / "train").mkdir()
+    (tmp_path / "ingest" / "dataset.json").write_text(json.dumps({"shape": [8, 8, 1]}))
+    with pytest.raises(ValueError, match="not a 2D mixture run"):
+        refine_scan.scan(str(tmp_path), 0)
+    (tmp_path / "ingest" / "dataset.json").write_text(json.dumps({"centers": [[0, 0]], "mode_std": 0.1}))
+    with pytest.raises(ValueError, match="has not finished"):
+        refine_scan.scan(str(tmp_path), 0)

@@ -174,6 +174,7 @@ def test_drs_sampling_keeps_the_samples_d_prefers():
 @pytest.mark.parametrize("mode", ["none", "latent", "drs"])
 def test_refinement_through_evaluate_and_export(tmp_path, mode):
     config = tiny(steps=20, export__refine=mode, export__drs_pilot=500, train__ema_decay=0.9)
+    config.export.latent_steps, config.export.latent_step_size = 7, 0.02  # not the defaults
     cli.run_stages(list(cli.STAGES), config, str(tmp_path))
     metrics = read_json(os.path.join(tmp_path, "evaluate", "metrics.json"))["metrics"]
     assert ("raw/modes" in metrics) == (mode != "none") and "modes" in metrics
