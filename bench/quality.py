@@ -177,6 +177,11 @@ def _train_timing(workdir):
     return json.load(open(path)).get("timings") if os.path.exists(path) else None
 
 
+def noise(seed, latent_dim):
+    """The 2 500 z ~ N(0, I) every 2D run of seed `seed` is scored on (REFERENCES.md protocol)."""
+    return np.random.default_rng(10_000 + seed).standard_normal((2500, latent_dim)).astype(np.float32)
+
+
 def score(workdir, seed):
     """2D: the latest export's serving_default on 2 500 z ~ N(0, I); images: metrics.json."""
     meta = json.load(open(os.path.join(workdir, "ingest", "dataset.json")))
@@ -188,7 +193,7 @@ def score(workdir, seed):
         manifest = json.load(open(os.path.join(workdir, "export", "manifest.json")))
         serve = tf.saved_model.load(os.path.join(workdir, "export", str(manifest["latest"])))
         latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
-        z = np.random.default_rng(10_000 + seed).standard_normal((2500, latent)).astype(np.float32)
+        z = noise(seed, latent)
         samples = serve.signatures["serving_default"](z=tf.constant(z))["samples"].numpy()
         return metrics.mode_coverage(samples, np.asarray(meta["centers"]), meta["mode_std"])
     report = json.load(open(os.path.join(workdir, "evaluate", "metrics.json")))["metrics"]

@@ -41,7 +41,7 @@ def refined_samples(run_dir, seed, settings=SETTINGS):
     if rest:
         raise ValueError(f"{run_dir}: D's input is not a whole number of G's samples")
     latent = int(generator.input_shape[-1])
-    z = np.random.default_rng(10_000 + seed).standard_normal((2500, latent)).astype(np.float32)
+    z = bench_quality.noise(seed, latent)
     out = {}
     for steps, eta in settings:
         refined = refine.latent_refine(generator, discriminator, z, steps, eta, pack) if steps else z
