@@ -26,6 +26,7 @@ def base():
     c.model.d_hidden = 0  # mlp discriminator width (0 = model.hidden)
     c.model.g_depth = 3
     c.model.d_depth = 2
+    c.model.d_maxout = 0  # mlp discriminator: maxout units of this many pieces (0 = LeakyReLU)
     c.model.g_batch_norm = False  # mlp generator: batch norm after each hidden layer
     c.model.width = 32  # dcgan base filters
     c.model.spectral_norm = False

@@ -119,3 +119,31 @@ class SpectralNormalization(keras.layers.Wrapper):
         config = super().get_config()
         config.update(power_iterations=self.power_iterations, eps=self.eps)
         return config
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class Maxout(keras.layers.Layer):
+    """Maxout (Goodfellow et al. 2013): inputs (batch, units * pieces), each of the `units` groups of
+    `pieces` consecutive features replaced by its maximum:
+        y_i = max_j x_{i * pieces + j},   j = 0 .. pieces - 1.
+    After a Dense(units * pieces) layer each output is a convex piecewise-linear function of its
+    input (PacGAN's and VEEGAN's 2D discriminators: 5 pieces)."""
+
+    def __init__(self, pieces, **kwargs):
+        super().__init__(**kwargs)
+        if pieces < 1:
+            raise ValueError(f"Maxout needs pieces >= 1, got {pieces}")
+        self.pieces = int(pieces)
+
+    def call(self, inputs):
+        width = inputs.shape[-1]
+        if width % self.pieces:
+            raise ValueError(f"Maxout: the last axis ({width}) must be a multiple of pieces ({self.pieces})")
+        grouped = ops.reshape(inputs, (-1, width // self.pieces, self.pieces))
+        return ops.max(grouped, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] // self.pieces)
+
+    def get_config(self):
+        return {**super().get_config(), "pieces": self.pieces}

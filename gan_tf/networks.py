@@ -14,7 +14,7 @@ import contextlib
 import keras
 from keras import layers
 
-from gan_tf.layers import SpectralNormalization
+from gan_tf.layers import Maxout, SpectralNormalization
 
 IMAGE_SIZES = {8: 4, 16: 4, 28: 7, 32: 4, 64: 4}  # output size -> starting size before upsampling
 
@@ -60,13 +60,19 @@ def mlp_generator(latent_dim=2, data_dim=2, hidden=128, depth=3, batch_norm=Fals
     return keras.Model(z, layers.Dense(data_dim, dtype=OUTPUT_DTYPE)(h), name=name)
 
 
-def mlp_discriminator(data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator", head=True):
+def mlp_discriminator(
+    data_dim=2, hidden=128, depth=2, spectral_norm=False, name="discriminator", head=True, maxout=0
+):
     """x -> [Dense(hidden) LeakyReLU(0.2)] x depth -> Dense(1) logit; optionally spectrally normed.
+    maxout=k: [Dense(hidden * k) Maxout(k)] layers instead (PacGAN's 2D discriminator, k = 5).
     head=False: the features phi(x) before the logit (for `projection_discriminator`)."""
     x = keras.Input((data_dim,), name="x")
     h = x
     for _ in range(depth):
-        h = layers.LeakyReLU(0.2)(_maybe_sn(layers.Dense(hidden), spectral_norm)(h))
+        if maxout:
+            h = Maxout(maxout)(_maybe_sn(layers.Dense(hidden * maxout), spectral_norm)(h))
+        else:
+            h = layers.LeakyReLU(0.2)(_maybe_sn(layers.Dense(hidden), spectral_norm)(h))
     return _with_head(x, h, head, spectral_norm, name)
 
 

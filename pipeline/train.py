@@ -76,7 +76,9 @@ def _build_networks(config, meta):
             data_dim = meta["shape"][0]
             generator = networks.mlp_generator(latent_dim, data_dim, m.hidden, m.g_depth, m.g_batch_norm)
             hidden = m.d_hidden or m.hidden
-            d = networks.mlp_discriminator(data_dim * pack, hidden, m.d_depth, m.spectral_norm, head=head)
+            d = networks.mlp_discriminator(
+                data_dim * pack, hidden, m.d_depth, m.spectral_norm, head=head, maxout=m.d_maxout
+            )
             return generator, d
         if m.arch == "dcgan":
             size, _, channels = meta["shape"]

@@ -53,9 +53,16 @@ def check(config, meta):
                 f"model.arch=dcgan makes square {sorted(networks.IMAGE_SIZES)} px images with 1 or 3 "
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
+    maxout = config.model.d_maxout
+    if not isinstance(maxout, int) or maxout < 0 or (maxout and config.model.arch != "mlp"):
+        raise PipelineError(
+            f"model.d_maxout must be 0, or a positive integer with model.arch=mlp; got {maxout!r}"
+        )
     g = config.gan
     if g.pack < 1 or (t.batch_size // replicas) % g.pack:
-        raise PipelineError(f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch")
+        raise PipelineError(
+            f"gan.pack ({g.pack}) must be >= 1 and divide each replica's batch ({t.batch_size // replicas})"
+        )
     if not 0.0 <= t.ema_decay < 1.0:
         raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
     conditioning.check(config, meta)

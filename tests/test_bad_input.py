@@ -70,6 +70,12 @@ CASES = {
         lambda p: tiny(data__num_examples=10),
         "cannot fill",
     ),
+    "pack not dividing the batch": (
+        ["ingest", "train"],
+        lambda p: tiny(gan__pack=3),
+        r"gan.pack \(3\) must be >= 1 and divide each replica's batch \(",
+    ),
+    "negative maxout": (["ingest", "train"], lambda p: tiny(model__d_maxout=-2), "model.d_maxout must be 0"),
     "vector data for a DCGAN": (["ingest", "train"], lambda p: tiny(model__arch="dcgan"), "needs images"),
     "image size a DCGAN cannot make": (
         ["ingest", "train"],

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.layers import SpectralNormalization
+from gan_tf import networks
+from gan_tf.layers import Maxout, SpectralNormalization
 
 LAYERS = {
     "dense": (lambda: keras.layers.Dense(7), (3, 5)),
@@ -102,3 +103,28 @@ def test_save_and_load_keras_file(tmp_path):
 def test_rejects_unsupported_layers():
     with pytest.raises(ValueError, match="Dense, Conv2D or Conv2DTranspose"):
         SpectralNormalization(keras.layers.LSTM(3))
+
+
+def test_maxout_takes_the_max_of_consecutive_groups():
+    x = np.random.default_rng(3).normal(size=(4, 6)).astype("float32")
+    expected = np.stack([x[:, 0:3].max(1), x[:, 3:6].max(1)], axis=1)
+    np.testing.assert_array_equal(Maxout(3)(x).numpy(), expected)
+    with pytest.raises(ValueError, match="multiple of pieces"):
+        Maxout(4)(x)
+    with pytest.raises(ValueError, match="pieces >= 1"):
+        Maxout(0)
+
+
+def test_maxout_discriminator_against_numpy_and_after_saving(tmp_path):
+    d = networks.mlp_discriminator(data_dim=4, hidden=3, depth=2, maxout=5)
+    dense = [layer for layer in d.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [15, 15, 1]
+    x = np.random.default_rng(4).normal(size=(7, 4)).astype("float32")
+    h = x
+    for layer in dense[:2]:
+        kernel, bias = (w.numpy() for w in layer.weights)
+        h = (h @ kernel + bias).reshape(len(x), 3, 5).max(-1)
+    kernel, bias = (w.numpy() for w in dense[2].weights)
+    np.testing.assert_allclose(d(x).numpy(), h @ kernel + bias, rtol=1e-5, atol=1e-6)
+    d.save(tmp_path / "d.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "d.keras")(x).numpy(), d(x).numpy())
