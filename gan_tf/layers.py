@@ -123,23 +123,23 @@ class SpectralNormalization(keras.layers.Wrapper):
 
 @keras.saving.register_keras_serializable(package="gan_tf")
 class Maxout(keras.layers.Layer):
-    """Maxout (Goodfellow et al. 2013): inputs (batch, units * pieces), each of the `units` groups of
-    `pieces` consecutive features replaced by its maximum:
+    """Maxout (Goodfellow et al. 2013): the last axis, of width units * pieces, in `units` groups of
+    `pieces` consecutive features, each group replaced by its maximum:
         y_i = max_j x_{i * pieces + j},   j = 0 .. pieces - 1.
     After a Dense(units * pieces) layer each output is a convex piecewise-linear function of its
     input (PacGAN's and VEEGAN's 2D discriminators: 5 pieces)."""
 
     def __init__(self, pieces, **kwargs):
         super().__init__(**kwargs)
-        if pieces < 1:
-            raise ValueError(f"Maxout needs pieces >= 1, got {pieces}")
-        self.pieces = int(pieces)
+        if not isinstance(pieces, int) or isinstance(pieces, bool) or pieces < 1:
+            raise ValueError(f"Maxout needs an integer pieces >= 1, got {pieces!r}")
+        self.pieces = pieces
 
     def call(self, inputs):
         width = inputs.shape[-1]
         if width % self.pieces:
             raise ValueError(f"Maxout: the last axis ({width}) must be a multiple of pieces ({self.pieces})")
-        grouped = ops.reshape(inputs, (-1, width // self.pieces, self.pieces))
+        grouped = ops.reshape(inputs, (*ops.shape(inputs)[:-1], width // self.pieces, self.pieces))
         return ops.max(grouped, axis=-1)
 
     def compute_output_shape(self, input_shape):

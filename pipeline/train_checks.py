@@ -54,9 +54,9 @@ def check(config, meta):
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
     maxout = config.model.d_maxout
-    if not isinstance(maxout, int) or maxout < 0 or (maxout and config.model.arch != "mlp"):
+    if not isinstance(maxout, int) or maxout < 0 or maxout == 1 or (maxout and config.model.arch == "dcgan"):
         raise PipelineError(
-            f"model.d_maxout must be 0, or a positive integer with model.arch=mlp; got {maxout!r}"
+            f"model.d_maxout must be 0 (off) or an integer >= 2 with model.arch=mlp; got {maxout!r}"
         )
     g = config.gan
     if g.pack < 1 or (t.batch_size // replicas) % g.pack:

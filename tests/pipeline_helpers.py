@@ -18,6 +18,7 @@ def tiny(config=None, steps=40, **overrides):
     c.data.name = "ring8"
     c.data.num_examples = 2000
     c.model.hidden = 32
+    c.model.d_hidden = 0  # = hidden (grid25's D keeps its maxout pieces)
     c.model.g_depth, c.model.d_depth = 3, 2
     c.model.latent_dim = LATENT
     c.export.refine = "none"
@@ -40,6 +41,7 @@ TINY_FLAGS = [
     "--config.data.name=ring8",
     "--config.data.num_examples=2000",
     "--config.model.hidden=32",
+    "--config.model.d_hidden=0",
     "--config.model.g_depth=3",
     "--config.model.d_depth=2",
     "--config.export.refine=none",

@@ -28,6 +28,11 @@ def folder_config(path, image_size=8):
     return config
 
 
+def with_maxout(config, pieces=5):
+    config.model.d_maxout = pieces
+    return config
+
+
 # (stages, config maker (tmp_path -> config), message)
 CASES = {
     "steps not positive": (["ingest", "train"], lambda p: tiny(steps=0), "train.steps must be a positive"),
@@ -76,6 +81,16 @@ CASES = {
         r"gan.pack \(3\) must be >= 1 and divide each replica's batch \(",
     ),
     "negative maxout": (["ingest", "train"], lambda p: tiny(model__d_maxout=-2), "model.d_maxout must be 0"),
+    "maxout of one piece (a linear D)": (
+        ["ingest", "train"],
+        lambda p: tiny(model__d_maxout=1),
+        "integer >= 2",
+    ),
+    "maxout for a DCGAN": (
+        ["ingest", "train"],
+        lambda p: with_maxout(folder_config(images_of_two_sizes(p / "im"), image_size=8)),
+        "with model.arch=mlp",
+    ),
     "vector data for a DCGAN": (["ingest", "train"], lambda p: tiny(model__arch="dcgan"), "needs images"),
     "image size a DCGAN cannot make": (
         ["ingest", "train"],

@@ -109,10 +109,13 @@ def test_maxout_takes_the_max_of_consecutive_groups():
     x = np.random.default_rng(3).normal(size=(4, 6)).astype("float32")
     expected = np.stack([x[:, 0:3].max(1), x[:, 3:6].max(1)], axis=1)
     np.testing.assert_array_equal(Maxout(3)(x).numpy(), expected)
+    images = x.reshape(2, 2, 6)  # any leading axes are kept
+    np.testing.assert_array_equal(Maxout(3)(images).numpy(), expected.reshape(2, 2, 2))
     with pytest.raises(ValueError, match="multiple of pieces"):
         Maxout(4)(x)
-    with pytest.raises(ValueError, match="pieces >= 1"):
-        Maxout(0)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="integer pieces >= 1"):
+            Maxout(bad)
 
 
 def test_maxout_discriminator_against_numpy_and_after_saving(tmp_path):

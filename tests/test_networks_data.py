@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from gan_tf import data, networks
-from gan_tf.layers import SpectralNormalization
+from gan_tf.layers import Maxout, SpectralNormalization
+from pipeline import train
+from tests.pipeline_helpers import tiny
 
 
 @pytest.mark.parametrize("size", sorted(networks.IMAGE_SIZES))
@@ -25,6 +27,16 @@ def test_mlp_pair_and_bad_shapes():
         networks.dcgan_pair(size=20)
     with pytest.raises(ValueError, match="1 or 3 channels"):
         networks.dcgan_pair(size=8, channels=2)
+
+
+@pytest.mark.parametrize("maxout,conditional", [(0, "none"), (3, "none"), (3, "projection")])
+def test_the_pipeline_builds_the_configured_discriminator(maxout, conditional):
+    config = tiny(model__d_maxout=maxout, gan__conditional=conditional, model__spectral_norm=True)
+    _, d = train.build_networks(config, {"shape": [2], "num_classes": 10})
+    layers = list(d._flatten_layers())
+    assert [layer.pieces for layer in layers if isinstance(layer, Maxout)] == ([maxout] * 2 if maxout else [])
+    widths = [layer.layer.units for layer in layers if isinstance(layer, SpectralNormalization)]
+    assert widths[:2] == [32 * (maxout or 1)] * 2
 
 
 @pytest.mark.parametrize("name,k,radius", [("ring8", 8, 1.0), ("grid25", 25, None)])
