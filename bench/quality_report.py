@@ -165,7 +165,11 @@ def write(results, rows, path):
             lines.append(f"- `{name}` ({text}): not run yet.")
             continue
         met = sum(bool(GOALS[name](r["scores"])) for r in runs)
-        verdict = "met" if met == len(runs) == rows[name][3] else f"met by {met} of {len(runs)} seeds run"
+        verdict = (
+            f"met by all {met} seeds"
+            if met == len(runs) == rows[name][3]
+            else f"met by {met} of {len(runs)} seeds run"
+        )
         lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
     lines.append("")
     here = os.path.dirname(os.path.abspath(__file__))

@@ -30,6 +30,11 @@ def test_report_means_stds_and_goals(tmp_path):
     )
     assert "`ring8_default` (8 modes, HQ ≥ 98 %, rKL ≤ 0.02): met by 0 of 1 seeds run" in text
     assert "`stacked_digits_default`" in text and "not run yet" in text
+    every_seed = [record("grid25_default", s, 25, 0.99, 0.02) for s in range(rows["grid25_default"][3])]
+    quality_report.write(every_seed, rows, str(path))
+    assert "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by all 10 seeds (of 10 planned)" in (
+        path.read_text()
+    )
     assert "| grid25: PacGAN4 | published | | 24.8 | 93.6 | 0.04 | |" in text
 
 
