@@ -60,6 +60,12 @@ FORMER_RING8 = [
 ]
 
 
+# grid-25's discriminator before it became PacGAN's maxout D: 3 x 400 LeakyReLU(0.2) units. The rows
+# below that carry it were trained with it.
+LEAKY_D = ["--config.model.d_maxout=0", "--config.model.d_hidden=0"]
+MAXOUT_D = ["--config.model.d_maxout=5", "--config.model.d_hidden=200"]  # grid-25's D since
+
+
 def _rows():
     """name -> (group, config file, overrides, seeds)."""
     rows = {}
@@ -93,23 +99,35 @@ def _rows():
     for option in ("ema", "pack2", "topk", "latent", "pack2_latent"):
         extra = {"pack2_latent": options["pack2"] + options["latent"]}.get(option) or options[option]
         rows[f"ring8_former_{option}"] = (former, "configs/ring8.py", FORMER_RING8 + extra, 3)
-    for data in ("grid25", "ring8"):  # the shipped runs, refined with the former, larger step
+    for data, before in (("grid25", LEAKY_D), ("ring8", [])):  # trained runs refined with the former step
         rows[f"{data}_refine_coarse"] = (
-            "latent refinement: the former step (20 x 0.01) on the shipped defaults' trained runs",
+            "latent refinement: the former step (20 x 0.01) on grid25_leakyrelu_d's and ring8_default's runs",
             f"configs/{data}.py",
-            ["--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
+            [*before, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
             10,
         )
+    rows["grid25_leakyrelu_d"] = (
+        "grid25: the former LeakyReLU discriminator (3 x 400) instead of maxout",
+        "configs/grid25.py",
+        LEAKY_D,
+        10,
+    )
+    rows["ring8_maxout"] = (
+        "ring8: PacGAN's maxout discriminator (3 x 200 units x 5 pieces)",
+        "configs/ring8.py",
+        MAXOUT_D,
+        10,
+    )
     rows["grid25_steps8k"] = (  # make run's time: its goal is 5 min on 2 cores
         "grid25: a shorter schedule",
         "configs/grid25.py",
-        ["--config.train.steps=8000"],
+        [*LEAKY_D, "--config.train.steps=8000"],
         3,
     )
     rows["grid25_former_default"] = (
         "grid25: the former default (D's rate equal to G's)",
         "configs/grid25.py",
-        ["--config.train.d_lr=2e-4"],
+        [*LEAKY_D, "--config.train.d_lr=2e-4"],
         6,
     )
     rows["stacked_digits_default"] = (
@@ -143,7 +161,7 @@ def _rows():
 
 QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
-TRAINED_BY = {"grid25_refine_coarse": "grid25_default", "ring8_refine_coarse": "ring8_default"}
+TRAINED_BY = {"grid25_refine_coarse": "grid25_leakyrelu_d", "ring8_refine_coarse": "ring8_default"}
 
 
 def _python(*args):

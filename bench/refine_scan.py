@@ -23,7 +23,11 @@ from gan_tf import metrics, refine
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "refine_scan.md")
 SETTINGS = ((0, 0.0), (20, 0.01), (50, 0.01), (20, 0.005), (30, 0.003), (50, 0.002), (100, 0.002))
-ROWS = ("grid25_default", "ring8_default")  # the default --rows (bench.quality's --rows and --runs_dir)
+ROWS = (
+    "grid25_default",
+    "grid25_leakyrelu_d",
+    "ring8_default",
+)  # the default --rows (bench.quality's --rows and --runs_dir)
 SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds of each row that have trained runs.")
 
 

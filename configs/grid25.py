@@ -1,16 +1,18 @@
-"""The 25-Gaussian grid (PacGAN's grid-25): a 4x400 MLP generator and a 3x400 MLP discriminator that
-judges pairs of samples (PacGAN2, gan.pack=2), non-saturating loss, batch 512, 12 000 steps with a
-linearly decaying learning rate, D's three times G's (two time-scale, Heusel et al. 2017), and latent
-refinement (export.refine=latent) in the exported model. The `make run` default.
+"""The 25-Gaussian grid (PacGAN's grid-25): a 4x400 MLP generator and PacGAN's discriminator (3 maxout
+layers of 200 units x 5 pieces) that judges pairs of samples (PacGAN2, gan.pack=2), non-saturating
+loss, batch 512, 12 000 steps with a linearly decaying learning rate, D's three times G's (two
+time-scale, Heusel et al. 2017), and latent refinement (export.refine=latent) in the exported model.
+The `make run` default.
 
-Measured results: BENCHMARKS.md (`python -m bench.quality`, rows grid25_*). With D's rate equal to G's
-(the former default, row grid25_former_default) two of six seeds failed: D sat at chance for
-thousands of steps while G left its samples on streaks between the modes or on 12 of them. D at three
-times G's rate kept learning and trained both failed seeds to 25 modes, but drops modes on 3 of 10
-seeds (6, 7, 9: 11, 22 and 24 modes). 8 000 steps instead of 12 000 (row grid25_steps8k) dropped
-modes on 2 of 3 seeds and left the third's uneven (rKL 0.052). Capacity and packing moved grid-25
-before that (the former 256-wide 3/2 pair left most samples between modes; packing took it from 22
-to 25 modes).
+Measured results: BENCHMARKS.md (`python -m bench.quality`, rows grid25_*). The discriminator moved
+grid-25 last: with the former 3 x 400 LeakyReLU D (row grid25_leakyrelu_d) seeds 6, 7 and 9 of 10
+dropped modes (11, 22, 24): D sat at chance for about 3 000 steps while G left modes behind, then
+won (seed 6: D(x) 0.8). PacGAN's maxout D keeps learning through those steps (D(x) 0.51-0.58) and
+settles near 0.51 as G matches the data. Before that, D's rate: equal to G's (row
+grid25_former_default), two of six seeds failed with D at chance for thousands of steps. 8 000 steps
+instead of 12 000 (row grid25_steps8k, LeakyReLU D) dropped modes on 2 of 3 seeds. Capacity and
+packing moved grid-25 first (the former 256-wide 3/2 pair left most samples between modes; packing
+took it from 22 to 25 modes).
 
     python -m pipeline.run --config=configs/grid25.py --workdir=runs/grid25
 """
@@ -25,6 +27,8 @@ def get_config():
     c.model.hidden = 400
     c.model.g_depth = 4
     c.model.d_depth = 3
+    c.model.d_maxout = 5  # PacGAN's D: maxout, 5 pieces (3 x 400 LeakyReLU dropped modes on 3 of 10 seeds)
+    c.model.d_hidden = 200
     c.gan.loss = "non_saturating"
     c.train.steps = 12_000
     c.train.batch_size = 512
