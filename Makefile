@@ -32,7 +32,7 @@ bench: $(STAMP)
 bench-quality: $(STAMP)
 	$(BIN)/python -m bench.quality $(ARGS)
 
-# latent refinement's steps x step size on bench-quality's trained 2D defaults (seeds 0-4)
+# latent refinement's steps x step size on bench-quality's trained 2D runs (refine_scan.ROWS, seeds 0-4)
 bench-refine: $(STAMP)
 	$(BIN)/python -m bench.refine_scan $(ARGS)
 	$(BIN)/python -m bench.quality --report_only

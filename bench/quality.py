@@ -63,7 +63,8 @@ FORMER_RING8 = [
 # grid-25's discriminator before it became PacGAN's maxout D: 3 x 400 LeakyReLU(0.2) units. The rows
 # below that carry it were trained with it.
 LEAKY_D = ["--config.model.d_maxout=0", "--config.model.d_hidden=0"]
-MAXOUT_D = ["--config.model.d_maxout=5", "--config.model.d_hidden=200"]  # grid-25's D since
+FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
+MAXOUT_D = ["--config.model.d_maxout=5", "--config.model.d_hidden=200"]  # grid-25's D (configs/grid25.py)
 
 
 def _rows():
@@ -124,10 +125,18 @@ def _rows():
         [*LEAKY_D, "--config.train.steps=8000"],
         3,
     )
+    rows["grid25_former_latent"] = (  # the unpacked former default, refined with the former step
+        "grid25: the former default (D's rate equal to G's)",
+        "configs/grid25.py",
+        [*FORMER_GRID25, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"]
+        + none
+        + options["latent"],
+        3,
+    )
     rows["grid25_former_default"] = (
         "grid25: the former default (D's rate equal to G's)",
         "configs/grid25.py",
-        [*LEAKY_D, "--config.train.d_lr=2e-4"],
+        FORMER_GRID25,
         6,
     )
     rows["stacked_digits_default"] = (

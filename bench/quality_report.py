@@ -65,7 +65,9 @@ def _row_start(name, rows, by_row):
     runs = [r for r in by_row[name] if "scores" in r]
     failed = len(by_row[name]) - len(runs)
     config = f"`{rows[name][1]}` " + " ".join(f"`{o}`" for o in rows[name][2])
-    seeds = f"{len(runs)}" + (f" (+{failed} failed)" if failed else "")
+    seeds_run = sorted(r["seed"] for r in runs)
+    seeds = f"{len(runs)}" if seeds_run == list(range(len(runs))) else f"{len(runs)} (seeds {seeds_run})"
+    seeds += f" (+{failed} failed)" if failed else ""
     return [name, config, seeds], runs
 
 

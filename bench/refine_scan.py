@@ -4,7 +4,8 @@ z ~ N(0, I) from default_rng(10 000 + seed), REFERENCES.md's modes / high-qualit
 Training is untouched, so the scan isolates the refinement. Writes bench/refine_scan.md (copied into
 BENCHMARKS.md).
 
-    python -m bench.refine_scan --rows=grid25_default,ring8_default --seeds=0,1,2,3,4   # make bench-refine
+    python -m bench.refine_scan   # make bench-refine: ROWS below, seeds 0-4
+    python -m bench.refine_scan --rows=grid25_default --seeds=0,1
 
 --rows and --runs_dir are bench.quality's flags (this module reads its runs).
 """

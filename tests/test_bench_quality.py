@@ -30,6 +30,8 @@ def test_report_means_stds_and_goals(tmp_path):
     )
     assert "`ring8_default` (8 modes, HQ ≥ 98 %, rKL ≤ 0.02): met by 0 of 1 seeds run" in text
     assert "`stacked_digits_default`" in text and "not run yet" in text
+    quality_report.write([record("ring8_maxout", s, 8, 1.0, 0.001) for s in (0, 1, 6)], rows, str(path))
+    assert "| ring8_maxout |" in path.read_text() and "| 3 (seeds [0, 1, 6]) |" in path.read_text()
     every_seed = [record("grid25_default", s, 25, 0.99, 0.02) for s in range(rows["grid25_default"][3])]
     quality_report.write(every_seed, rows, str(path))
     assert "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by all 10 seeds (of 10 planned)" in (
@@ -128,3 +130,11 @@ def test_refine_scan_refuses_runs_it_cannot_scan(tmp_path):
     (tmp_path / "ingest" / "dataset.json").write_text(json.dumps({"centers": [[0, 0]], "mode_std": 0.1}))
     with pytest.raises(ValueError, match="has not finished"):
         refine_scan.scan(str(tmp_path), 0)
+
+
+def test_every_committed_record_ran_its_rows_current_definition():
+    rows = quality._rows()
+    records = quality.load_results(quality.RESULTS.default)
+    assert records
+    stale = [(r["row"], r["seed"]) for r in records if r["overrides"] != rows[r["row"]][2]]
+    assert not stale, f"records whose row definition changed since they ran: {stale}"
