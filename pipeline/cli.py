@@ -1,5 +1,7 @@
 """Flags shared by every stage; errors become one line and exit status 1 (`pipeline.errors`)."""
 
+import contextlib
+import fcntl
 import os
 import sys
 import tempfile
@@ -41,17 +43,18 @@ def run_stages(names, config, workdir, force=False):
         raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
     chief = _prepare_devices(config, "train" in names)
     _check_workdir(workdir)
-    for name in STAGES:
-        if name in names:
-            if not chief and name != "train":  # the chief alone ingests, evaluates and exports
-                if name == "ingest":
-                    _wait_for_ingest(config, workdir)
-                continue
-            try:
-                runners[name](config, workdir, force=force)
-            except BaseException:
-                discard_temp_dirs(workdir, name)
-                raise
+    with _workdir_lock(workdir) if chief else contextlib.nullcontext():
+        for name in STAGES:
+            if name in names:
+                if not chief and name != "train":  # the chief alone ingests, evaluates and exports
+                    if name == "ingest":
+                        _wait_for_ingest(config, workdir)
+                    continue
+                try:
+                    runners[name](config, workdir, force=force)
+                except BaseException:
+                    discard_temp_dirs(workdir, name)
+                    raise
     _summary(workdir)
 
 
@@ -72,6 +75,24 @@ def _check_workdir(workdir):
         raise PipelineError(
             f"cannot write to --workdir {workdir} ({err.strerror or err}); pass a writable directory"
         ) from None
+
+
+@contextlib.contextmanager
+def _workdir_lock(workdir):
+    """One pipeline process at a time per artifact root (a multi-worker run's chief holds it for all
+    workers). An flock on the directory itself: it leaves no file behind and dies with its process."""
+    fd = os.open(workdir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PipelineError(
+                f"--workdir {workdir} is in use by another gan-pipeline process; "
+                "wait for it to finish or pass another --workdir"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _summary(workdir):

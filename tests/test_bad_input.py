@@ -189,6 +189,21 @@ def test_workdir_that_is_a_file_from_the_command_line(tmp_path):
     assert "Traceback" in traced.stderr  # --traceback shows where it came from
 
 
+def test_workdir_in_use_by_another_pipeline_process(tmp_path):
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    with cli._workdir_lock(str(workdir)):  # what a running pipeline holds
+        with pytest.raises(cli.PipelineError, match="is in use by another gan-pipeline process"):
+            cli.run_stages(["ingest"], tiny(), str(workdir))
+        out = run_cli("pipeline.run", workdir)  # another process
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        want = f"gan-pipeline: error: --workdir {workdir} is in use by another gan-pipeline process; "
+        assert our_lines(out.stderr) == [want + "wait for it to finish or pass another --workdir"]
+        assert os.listdir(workdir) == []
+    cli.run_stages(["ingest"], tiny(), str(workdir))  # released: the next process runs
+    assert os.listdir(workdir) == ["ingest"]
+
+
 def test_serving_input_of_the_wrong_shape_or_dtype(tmp_path):
     config = tiny(steps=20)
     cli.run_stages(list(cli.STAGES), config, str(tmp_path))
