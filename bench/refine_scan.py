@@ -28,6 +28,7 @@ ROWS = (
     "grid25_default",
     "grid25_leakyrelu_d",
     "ring8_default",
+    "ring8_leakyrelu_d",
 )  # the default --rows (bench.quality's --rows and --runs_dir)
 SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds of each row that have trained runs.")
 

@@ -30,8 +30,8 @@ def test_report_means_stds_and_goals(tmp_path):
     )
     assert "`ring8_default` (8 modes, HQ ≥ 98 %, rKL ≤ 0.02): met by 0 of 1 seeds run" in text
     assert "`stacked_digits_default`" in text and "not run yet" in text
-    quality_report.write([record("ring8_maxout", s, 8, 1.0, 0.001) for s in (0, 1, 6)], rows, str(path))
-    assert "| ring8_maxout |" in path.read_text() and "| 3 (seeds [0, 1, 6]) |" in path.read_text()
+    quality_report.write([record("ring8_leakyrelu_d", s, 8, 1.0, 0.001) for s in (0, 1, 6)], rows, str(path))
+    assert "| ring8_leakyrelu_d |" in path.read_text() and "| 3 (seeds [0, 1, 6]) |" in path.read_text()
     every_seed = [record("grid25_default", s, 25, 0.99, 0.02) for s in range(rows["grid25_default"][3])]
     quality_report.write(every_seed, rows, str(path))
     assert "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by all 10 seeds (of 10 planned)" in (
