@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench bench-quality bench-refine bench-speed lint format lock clean
+.PHONY: run test bench bench-quality bench-refine bench-run-time bench-speed lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -35,6 +35,11 @@ bench-quality: $(STAMP)
 # latent refinement's steps x step size on bench-quality's trained 2D runs (refine_scan.ROWS, seeds 0-4)
 bench-refine: $(STAMP)
 	$(BIN)/python -m bench.refine_scan $(ARGS)
+	$(BIN)/python -m bench.quality --report_only
+
+# make run's wall time, on otherwise idle cores (issue 8's goal: 5 min on 2 cores)
+bench-run-time: $(STAMP)
+	$(BIN)/python -m bench.run_time $(ARGS)
 	$(BIN)/python -m bench.quality --report_only
 
 bench-speed: $(STAMP)

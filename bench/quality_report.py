@@ -175,8 +175,8 @@ def write(results, rows, path):
         lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
     lines.append("")
     here = os.path.dirname(os.path.abspath(__file__))
-    # written by bench/refine_scan.py, and by bench/speed.py and bench/kernels.py (make bench-speed)
-    for part in ("refine_scan.md", "speed.md", "kernels.md"):
+    # written by bench/refine_scan.py, bench/run_time.py, and bench/speed.py and bench/kernels.py
+    for part in ("refine_scan.md", "run_time.md", "speed.md", "kernels.md"):
         if os.path.exists(os.path.join(here, part)):
             lines += [open(os.path.join(here, part)).read()]
     with open(path, "w") as f:

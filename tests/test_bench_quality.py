@@ -138,3 +138,14 @@ def test_every_committed_record_ran_its_rows_current_definition():
     assert records
     stale = [(r["row"], r["seed"]) for r in records if r["overrides"] != rows[r["row"]][2]]
     assert not stale, f"records whose row definition changed since they ran: {stale}"
+
+
+def test_run_time_report_takes_medians_over_rounds_and_the_ratio_to_the_first_recipe():
+    from bench import run_time
+
+    def timing(wall):
+        return {"wall": wall, "ingest": 1.0, "train": wall - 30.0, "evaluate": 20.0, "export": 9.0}
+
+    lines = run_time.summarize({"a": [timing(300.0), timing(100.0), timing(200.0)], "b": [timing(50.0)]})
+    assert lines[2] == "| a | 3 | 200 | 1 | 170 | 20 | 9 | 1.00 |"  # medians: 200 s, train 170 s
+    assert lines[3] == "| b | 1 | 50 | 1 | 20 | 20 | 9 | 0.25 |"

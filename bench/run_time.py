@@ -1,0 +1,108 @@
+"""`make run`'s wall time: the command it runs (pipeline.run on configs/grid25.py, all four stages) in a
+fresh workdir, timed end to end, with each stage's seconds from its manifest. Issue 8's goal is 5 min
+on 2 cores. With --variants, the recipes are run interleaved (a b, a b, ...) and compared by the ratio
+of their median times, so machine noise mostly cancels. Writes bench/run_time.md (copied into
+BENCHMARKS.md); run it with nothing else on the cores (the load average before is reported).
+
+    python -m bench.run_time [--rounds 1] [--variants=make_run,grid25_fast]    (make bench-run-time)
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from absl import app, flags
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(ROOT, "bench", "run_time.md")
+STAGES = ("ingest", "train", "evaluate", "export")
+CONFIG = "configs/grid25.py"
+# name -> (what it is, overrides of configs/grid25.py)
+VARIANTS = {
+    "make_run": ("`make run` as shipped", []),
+    "grid25_fast": (
+        "bench row grid25_fast: half the batch, a 128 x 5 maxout D",
+        ["--config.train.batch_size=256", "--config.model.d_hidden=128"],
+    ),
+}
+ROUNDS = flags.DEFINE_integer("rounds", 1, "Interleaved rounds (each variant once per round).")
+VARIANTS_FLAG = flags.DEFINE_list("variants", ["make_run"], f"Which of: {', '.join(VARIANTS)}.")
+
+
+def time_once(overrides, workdir):
+    """{"wall": seconds of the whole command, stage: seconds from its manifest}."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ROOT}
+    command = [sys.executable, "-m", "pipeline.run", f"--config={CONFIG}", f"--workdir={workdir}", *overrides]
+    start = time.time()
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.time() - start
+    if out.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+    timing = {"wall": wall}
+    for stage in STAGES:
+        manifest = json.load(open(os.path.join(workdir, stage, "manifest.json")))
+        timing[stage] = manifest["timings"]["seconds"]
+    return timing
+
+
+def summarize(timings):
+    """{variant: [timing per round]} -> markdown rows: the median of each column over the rounds, and
+    each variant's median wall time over the first variant's."""
+    names = list(timings)
+    base = np.median([t["wall"] for t in timings[names[0]]])
+    stages = " | ".join(f"{s} s" for s in STAGES)
+    lines = [
+        f"| recipe | rounds | whole command s | {stages} | wall / {names[0]} |",
+        "|---|---|---|" + "---|" * len(STAGES) + "---|",
+    ]
+    for name in names:
+        runs = timings[name]
+        columns = [np.median([t[key] for t in runs]) for key in ("wall", *STAGES)]
+        cells = " | ".join(f"{c:.0f}" for c in columns)
+        lines.append(f"| {name} | {len(runs)} | {cells} | {columns[0] / base:.2f} |")
+    return lines
+
+
+def _flags(overrides):
+    return " ".join(f"`{o}`" for o in overrides)
+
+
+def main(argv):
+    unknown = [v for v in VARIANTS_FLAG.value if v not in VARIANTS]
+    if unknown:
+        raise app.UsageError(f"unknown variants {unknown}; valid: {', '.join(VARIANTS)}")
+    load = os.getloadavg()[0]
+    timings = {name: [] for name in VARIANTS_FLAG.value}
+    for round_ in range(ROUNDS.value):
+        for name in timings:
+            workdir = tempfile.mkdtemp(prefix="gan_tf_run_time_")
+            try:
+                timings[name].append(time_once(VARIANTS[name][1], workdir))
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            print(f"run_time: round {round_ + 1} {name}: {timings[name][-1]['wall']:.0f} s", flush=True)
+    lines = [
+        "### `make run`'s wall time (`python -m bench.run_time`)",
+        "",
+        f"`python -m pipeline.run --config={CONFIG}` in a fresh workdir, all four stages, timed end to end "
+        f"(stage seconds from the manifests); {os.cpu_count()} cores, load average {load:.2f} before "
+        "the run. Issue 8's goal: 5 min (300 s).",
+        "",
+        *summarize(timings),
+        "",
+        *[f"- {name}: {VARIANTS[name][0]} {_flags(VARIANTS[name][1])}" for name in timings],
+        "",
+    ]
+    with open(OUTPUT, "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+    print(f"run_time: wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    app.run(main)
