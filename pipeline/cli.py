@@ -41,9 +41,10 @@ def run_stages(names, config, workdir, force=False):
     unknown = [n for n in names if n not in runners]
     if unknown:
         raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
-    chief = _prepare_devices(config, "train" in names)
     _check_workdir(workdir)
-    with _workdir_lock(workdir) if chief else contextlib.nullcontext():
+    chief = _is_chief(config)
+    with _workdir_lock(workdir) if chief else contextlib.nullcontext():  # before any worker connects
+        _prepare_devices(config, "train" in names)
         for name in STAGES:
             if name in names:
                 if not chief and name != "train":  # the chief alone ingests, evaluates and exports
@@ -79,8 +80,11 @@ def _check_workdir(workdir):
 
 @contextlib.contextmanager
 def _workdir_lock(workdir):
-    """One pipeline process at a time per artifact root (a multi-worker run's chief holds it for all
-    workers). An flock on the directory itself: it leaves no file behind and dies with its process."""
+    """One pipeline process at a time per artifact root on this host (a multi-worker run's chief holds
+    it for all workers). An flock on the directory itself: it leaves no file behind and is released
+    when its process exits, even by kill -9. Linux's NFS client keeps a directory's flock on the host
+    that took it, so it does not keep apart processes on different hosts; on a file system without
+    locks the run goes on unlocked, with a warning."""
     fd = os.open(workdir, os.O_RDONLY)
     try:
         try:
@@ -90,6 +94,11 @@ def _workdir_lock(workdir):
                 f"--workdir {workdir} is in use by another gan-pipeline process; "
                 "wait for it to finish or pass another --workdir"
             ) from None
+        except OSError as err:
+            print(
+                f"warning: cannot lock --workdir {workdir} ({err.strerror}); running unlocked",
+                file=sys.stderr,
+            )
         yield
     finally:
         os.close(fd)
@@ -108,9 +117,19 @@ def _summary(workdir):
         print("results:\n" + "\n".join(found))
 
 
+def _is_chief(config):
+    """Whether this process writes the artifacts (from TF_CONFIG; TF is not initialised)."""
+    from gan_tf import distribute
+
+    try:
+        return distribute.is_chief(config.distribution.strategy)
+    except ValueError as err:
+        raise PipelineError(f"distribution: {err}") from None
+
+
 def _prepare_devices(config, training):
     """Devices are fixed before TF initialises: a mirrored strategy on a CPU-only machine needs its
-    logical devices, a multi-worker strategy its collectives. Returns whether this process is the chief."""
+    logical devices, a multi-worker strategy its collectives."""
     from gan_tf import distribute
 
     dist = config.distribution
@@ -123,7 +142,6 @@ def _prepare_devices(config, training):
 
             train_checks.check_distribution(config)  # before the strategy exists: it cannot be rebuilt
             distribute.get_strategy(dist.strategy, dist.num_devices)
-        return distribute.is_chief(dist.strategy)
     except ValueError as err:
         raise PipelineError(f"distribution: {err}") from None
 
