@@ -4,9 +4,9 @@ discriminator (3 maxout layers of 200 units x 5 pieces, as grid-25's) that judge
 rate, and latent refinement (export.refine=latent) in the exported model.
 
 Measured results: BENCHMARKS.md (`python -m bench.quality`, rows ring8_*). Packing is what moved
-ring-8 most in this project's runs: the same recipe without it collapsed (0 of 8 modes on seed 0),
-and the former hinge + SN 256-wide pair covered all 8 modes on 2 of 10 seeds. With a 3 x 400
-LeakyReLU D instead of maxout (row ring8_leakyrelu_d) one seed of 10 covered 7 modes.
+ring-8 most in this project's runs: the same recipe without it (with the LeakyReLU D) collapsed (0 of
+8 modes on seed 0), and the former hinge + SN 256-wide pair covered all 8 modes on 2 of 10 seeds.
+With a 3 x 400 LeakyReLU D instead of maxout (row ring8_leakyrelu_d) one seed of 10 covered 7 modes.
 
     python -m pipeline.run --config=configs/ring8.py --workdir=runs/ring8
 """

@@ -136,8 +136,19 @@ def test_every_committed_record_ran_its_rows_current_definition():
     rows = quality._rows()
     records = quality.load_results(quality.RESULTS.default)
     assert records
-    stale = [(r["row"], r["seed"]) for r in records if r["overrides"] != rows[r["row"]][2]]
+    stale = quality.stale_records(records, rows)
     assert not stale, f"records whose row definition changed since they ran: {stale}"
+
+
+def test_a_record_is_stale_when_its_row_or_its_config_file_now_runs_something_else():
+    rows = quality._rows()
+    ran = quality.record("ring8_default", rows["ring8_default"], 3, {"scores": {}}, 1.0)
+    assert ran["config_values"]["model.d_maxout"] == 5 and ran["config_values"]["seed"] == 3
+    assert quality.stale_records([ran], rows) == []
+    leaky = {**ran, "config_values": {**ran["config_values"], "model.d_maxout": 0}}  # ring8.py's former D
+    assert quality.stale_records([leaky], rows) == [("ring8_default", 3)]
+    relabelled = {**ran, "overrides": quality.LEAKY_D}
+    assert quality.stale_records([relabelled], rows) == [("ring8_default", 3)]
 
 
 def test_run_time_report_takes_medians_over_rounds_and_the_ratio_to_the_first_recipe():
@@ -149,3 +160,5 @@ def test_run_time_report_takes_medians_over_rounds_and_the_ratio_to_the_first_re
     lines = run_time.summarize({"a": [timing(300.0), timing(100.0), timing(200.0)], "b": [timing(50.0)]})
     assert lines[2] == "| a | 3 | 200 | 1 | 170 | 20 | 9 | 1.00 |"  # medians: 200 s, train 170 s
     assert lines[3] == "| b | 1 | 50 | 1 | 20 | 20 | 9 | 0.25 |"
+    failed = run_time.summarize({"a": [timing(100.0)], "c": [{"error": "export: not blessed"}]})
+    assert failed[3].startswith("| c | 0 (failed: export: not blessed) |")
