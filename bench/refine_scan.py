@@ -5,7 +5,7 @@ Training is untouched, so the scan isolates the refinement. Writes bench/refine_
 BENCHMARKS.md).
 
     python -m bench.refine_scan   # make bench-refine: ROWS below, seeds 0-4
-    python -m bench.refine_scan --rows=grid25_default --seeds=0,1
+    python -m bench.refine_scan --rows=grid25_default --seeds=0,1   # updates that row's table only
 
 --rows and --runs_dir are bench.quality's flags (this module reads its runs).
 """
@@ -115,6 +115,23 @@ def table(row, seeds, results):
     return lines + [""]
 
 
+def merge(previous, sections):
+    """{row: lines}: the rows of a previous report (its text) with `sections` replacing or adding
+    theirs, in ROWS order, then any others; so --rows=<row> updates one row's table in place."""
+    old, row = {}, None
+    for line in previous.splitlines():
+        if line.startswith("#### `"):
+            row = line.split("`")[1]
+            old[row] = []
+        if row is not None:
+            old[row].append(line)
+    for lines in old.values():
+        if lines[-1] != "":  # the file's last table lost its blank line to splitlines
+            lines.append("")
+    merged = {**old, **sections}
+    return {r: merged[r] for r in sorted(merged, key=lambda r: (ROWS + (r,)).index(r))}
+
+
 def main(argv):
     del argv
     seeds = [int(s) for s in SEEDS.value]
@@ -126,6 +143,7 @@ def main(argv):
         "",
     ]
     runs_dir = bench_quality.RUNS_DIR.value
+    sections = {}
     for row in bench_quality.ROWS_FLAG.value or ROWS:
         trained = [s for s in seeds if os.path.isdir(os.path.join(runs_dir, row, str(s), "train"))]
         if not trained:
@@ -137,7 +155,10 @@ def main(argv):
             except ValueError as e:
                 sys.exit(f"refine_scan: {e}")
             print(f"refine_scan: {row} seed {seed} done", flush=True)
-        lines += table(row, trained, results)
+        sections[row] = table(row, trained, results)
+    previous = open(OUTPUT).read() if os.path.exists(OUTPUT) else ""
+    for section in merge(previous, sections).values():
+        lines += section
     with open(OUTPUT, "w") as f:
         f.write("\n".join(lines))
     print(f"refine_scan: wrote {OUTPUT}")

@@ -162,3 +162,16 @@ def test_run_time_report_takes_medians_over_rounds_and_the_ratio_to_the_first_re
     assert lines[3] == "| b | 1 | 50 | 1 | 20 | 20 | 9 | 0.25 |"
     failed = run_time.summarize({"a": [timing(100.0)], "c": [{"error": "export: not blessed"}]})
     assert failed[3].startswith("| c | 0 (failed: export: not blessed) |")
+
+
+def test_refine_scan_updates_the_scanned_rows_tables_in_place():
+    from bench import refine_scan
+
+    previous = "### header\n\n#### `zz_other`, seeds 0\n| a |\n\n#### `grid25_default`, seeds 0\n| old |\n"
+    new = {"ring8_default": ["#### `ring8_default`, seeds 0", "| new ring |", ""]}
+    merged = refine_scan.merge(previous, {**new, "grid25_default": ["#### `grid25_default`, seeds 1", ""]})
+    assert list(merged) == ["grid25_default", "ring8_default", "zz_other"]  # ROWS order, then the rest
+    assert merged["grid25_default"] == ["#### `grid25_default`, seeds 1", ""]  # replaced
+    assert merged["zz_other"] == ["#### `zz_other`, seeds 0", "| a |", ""]  # kept
+    kept = refine_scan.merge(previous, new)
+    assert kept["grid25_default"] == ["#### `grid25_default`, seeds 0", "| old |", ""]
