@@ -258,6 +258,10 @@ def _flatten(tree, prefix=""):
     return out
 
 
+# fields that change when and what a run logs, not what it trains
+NOT_RESULTS = ("train.log_every", "train.checkpoint_every", "train.sample_every", "train.cache_bytes")
+
+
 def stale_records(records, rows):
     """(row, seed) of the records whose row now runs something else: other overrides, or (for records
     that hold their config_values) a config field the row now resolves to another value."""
@@ -267,14 +271,17 @@ def stale_records(records, rows):
         changed = r["overrides"] != overrides
         if not changed and "config_values" in r:
             now = config_values(config, [*overrides, f"--config.seed={r['seed']}"])
-            changed = any(key in now and now[key] != value for key, value in r["config_values"].items())
+            changed = any(
+                key in now and key not in NOT_RESULTS and (type(now[key]), now[key]) != (type(value), value)
+                for key, value in r["config_values"].items()
+            )
         if changed:
             stale.append((r["row"], r["seed"]))
     return stale
 
 
-def record(name, row, seed, result, seconds):
-    """One line of the results file."""
+def record(name, row, seed, result, seconds, values):
+    """One line of the results file; `values`: the config_values the run started with."""
     group, config, overrides, _ = row
     return {
         "row": name,
@@ -282,7 +289,7 @@ def record(name, row, seed, result, seconds):
         "group": group,
         "config": config,
         "overrides": overrides,
-        "config_values": config_values(config, [*overrides, f"--config.seed={seed}"]),
+        "config_values": values,
         "wall_seconds": round(seconds, 1),
         **result,
     }
@@ -314,10 +321,14 @@ def sweep(names, rows, workdir, path, seeds_cap=None):
             run_dir = os.path.join(workdir, name, str(seed))
             if name in TRAINED_BY:
                 share_training(os.path.join(workdir, TRAINED_BY[name], str(seed)), run_dir)
+            _, config, overrides, _ = rows[name]
+            values = config_values(config, [*overrides, f"--config.seed={seed}"])
             start = time.time()
             result = run_one(name, rows[name], seed, run_dir)
             with open(path, "a") as f:
-                f.write(json.dumps(record(name, rows[name], seed, result, time.time() - start)) + "\n")
+                f.write(
+                    json.dumps(record(name, rows[name], seed, result, time.time() - start, values)) + "\n"
+                )
             print(f"bench: {name} seed {seed}: {result}", flush=True)
 
 

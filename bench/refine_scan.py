@@ -156,7 +156,8 @@ def main(argv):
                 sys.exit(f"refine_scan: {e}")
             print(f"refine_scan: {row} seed {seed} done", flush=True)
         sections[row] = table(row, trained, results)
-    previous = open(OUTPUT).read() if os.path.exists(OUTPUT) else ""
+    partial = bool(bench_quality.ROWS_FLAG.value)  # --rows: keep the other rows' tables
+    previous = open(OUTPUT).read() if partial and os.path.exists(OUTPUT) else ""
     for section in merge(previous, sections).values():
         lines += section
     with open(OUTPUT, "w") as f:

@@ -18,6 +18,8 @@ import time
 import numpy as np
 from absl import app, flags
 
+from bench import quality
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "run_time.md")
 STAGES = ("ingest", "train", "evaluate", "export")
@@ -27,7 +29,7 @@ VARIANTS = {
     "make_run": ("`make run` as shipped", []),
     "grid25_fast": (
         "bench row grid25_fast: half the batch, a 128 x 5 maxout D",
-        ["--config.train.batch_size=256", "--config.model.d_hidden=128"],
+        quality._rows()["grid25_fast"][2],
     ),
 }
 ROUNDS = flags.DEFINE_integer("rounds", 1, "Interleaved rounds (each variant once per round).")
@@ -64,7 +66,8 @@ def summarize(timings):
     for name in names:
         runs = [t for t in timings[name] if "error" not in t]
         if not runs:
-            lines.append(f"| {name} | 0 (failed: {timings[name][-1]['error']}) |" + " |" * (len(STAGES) + 2))
+            error = timings[name][-1]["error"].replace("|", "\\|")
+            lines.append(f"| {name} | 0 (failed: {error}) |" + " |" * (len(STAGES) + 2))
             continue
         columns = [np.median([t[key] for t in runs]) for key in ("wall", *STAGES)]
         cells = " | ".join(f"{c:.0f}" for c in columns)

@@ -96,7 +96,7 @@ def _workdir_lock(workdir):
             ) from None
         except OSError as err:
             print(
-                f"warning: cannot lock --workdir {workdir} ({err.strerror}); running unlocked",
+                f"warning: cannot lock --workdir {workdir} ({err.strerror or err}); running unlocked",
                 file=sys.stderr,
             )
         yield

@@ -204,6 +204,21 @@ def test_workdir_in_use_by_another_pipeline_process(tmp_path):
     assert os.listdir(workdir) == ["ingest"]
 
 
+def test_a_workdir_that_cannot_be_locked_runs_unlocked_with_a_warning(tmp_path, monkeypatch, capsys):
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    cli.run_stages(["ingest"], tiny(), str(tmp_path))
+    assert (
+        f"cannot lock --workdir {tmp_path} (No locks available); running unlocked" in capsys.readouterr().err
+    )
+    assert os.listdir(tmp_path) == ["ingest"]
+
+
 def test_serving_input_of_the_wrong_shape_or_dtype(tmp_path):
     config = tiny(steps=20)
     cli.run_stages(list(cli.STAGES), config, str(tmp_path))

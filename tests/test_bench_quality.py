@@ -142,11 +142,17 @@ def test_every_committed_record_ran_its_rows_current_definition():
 
 def test_a_record_is_stale_when_its_row_or_its_config_file_now_runs_something_else():
     rows = quality._rows()
-    ran = quality.record("ring8_default", rows["ring8_default"], 3, {"scores": {}}, 1.0)
+    values = quality.config_values("configs/ring8.py", ["--config.seed=3"])
+    ran = quality.record("ring8_default", rows["ring8_default"], 3, {"scores": {}}, 1.0, values)
     assert ran["config_values"]["model.d_maxout"] == 5 and ran["config_values"]["seed"] == 3
     assert quality.stale_records([ran], rows) == []
     leaky = {**ran, "config_values": {**ran["config_values"], "model.d_maxout": 0}}  # ring8.py's former D
     assert quality.stale_records([leaky], rows) == [("ring8_default", 3)]
+    assert ran["config_values"]["gan.n_critic"] == 1
+    as_bool = {**ran, "config_values": {**ran["config_values"], "gan.n_critic": True}}  # True == 1
+    assert quality.stale_records([as_bool], rows) == [("ring8_default", 3)]
+    logged = {**ran, "config_values": {**ran["config_values"], "train.log_every": 7}}  # not a result
+    assert quality.stale_records([logged], rows) == []
     relabelled = {**ran, "overrides": quality.LEAKY_D}
     assert quality.stale_records([relabelled], rows) == [("ring8_default", 3)]
 
