@@ -1,10 +1,10 @@
 """`make run`'s wall time: the command it runs (pipeline.run on configs/grid25.py, all four stages) in a
 fresh workdir, timed end to end, with each stage's seconds from its manifest. Issue 8's goal is 5 min
-on 2 cores. With --variants, the recipes are run interleaved (a b, a b, ...) and compared by the ratio
+on 2 cores. With --recipes, the recipes are run interleaved (a b, a b, ...) and compared by the ratio
 of their median times, so machine noise mostly cancels. Writes bench/run_time.md (copied into
 BENCHMARKS.md); run it with nothing else on the cores (the load average before is reported).
 
-    python -m bench.run_time [--rounds 1] [--variants=make_run,grid25_fast]    (make bench-run-time)
+    python -m bench.run_time [--timed_rounds=1] [--recipes=make_run,grid25_fast]    (make bench-run-time)
 """
 
 import json
@@ -32,8 +32,8 @@ VARIANTS = {
         quality._rows()["grid25_fast"][2],
     ),
 }
-ROUNDS = flags.DEFINE_integer("rounds", 1, "Interleaved rounds (each variant once per round).")
-VARIANTS_FLAG = flags.DEFINE_list("variants", ["make_run"], f"Which of: {', '.join(VARIANTS)}.")
+ROUNDS = flags.DEFINE_integer("timed_rounds", 1, "Interleaved rounds (each recipe once per round).")
+VARIANTS_FLAG = flags.DEFINE_list("recipes", ["make_run"], f"Which of: {', '.join(VARIANTS)}.")
 
 
 def time_once(overrides, workdir):
@@ -82,7 +82,7 @@ def _flags(overrides):
 def main(argv):
     unknown = [v for v in VARIANTS_FLAG.value if v not in VARIANTS]
     if unknown:
-        raise app.UsageError(f"unknown variants {unknown}; valid: {', '.join(VARIANTS)}")
+        raise app.UsageError(f"unknown recipes {unknown}; valid: {', '.join(VARIANTS)}")
     load = os.getloadavg()[0]
     timings = {name: [] for name in VARIANTS_FLAG.value}
     for round_ in range(ROUNDS.value):

@@ -181,3 +181,12 @@ def test_refine_scan_updates_the_scanned_rows_tables_in_place():
     assert merged["zz_other"] == ["#### `zz_other`, seeds 0", "| a |", ""]  # kept
     kept = refine_scan.merge(previous, new)
     assert kept["grid25_default"] == ["#### `grid25_default`, seeds 0", "| old |", ""]
+
+
+def test_every_bench_module_imports_beside_the_others():
+    """Their absl flags share one namespace: a flag name defined twice fails at import."""
+    import importlib
+    import pathlib
+
+    for path in sorted(pathlib.Path(quality.ROOT, "bench").glob("*.py")):
+        importlib.import_module(f"bench.{path.stem}")
