@@ -178,9 +178,15 @@ QUICK_ROWS = ("grid25_default", "ring8_default")
 TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
 
 
-def _python(*args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
+def run_python(*args):
+    """`python *args` in the repository (it first on PYTHONPATH), output captured."""
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def last_error_line(out):
+    return (out.stderr.strip().splitlines() or ["?"])[-1]
 
 
 def run_one(name, row, seed, workdir):
@@ -189,13 +195,13 @@ def run_one(name, row, seed, workdir):
     flags_ = [f"--config={config}", f"--workdir={workdir}", f"--config.seed={seed}", *overrides]
     before = _train_timing(workdir)
     start = time.time()
-    out = _python("-m", "pipeline.run", "--stages=ingest,train,evaluate", *flags_)
+    out = run_python("-m", "pipeline.run", "--stages=ingest,train,evaluate", *flags_)
     if out.returncode:
-        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+        return {"error": last_error_line(out)}
     seconds = time.time() - start
-    export = _python("-m", "pipeline.export", "--force", *flags_)
+    export = run_python("-m", "pipeline.export", "--force", *flags_)
     if export.returncode:
-        return {"error": (export.stderr.strip().splitlines() or ["?"])[-1]}
+        return {"error": last_error_line(export)}
     scores = score(workdir, seed)
     record = {"scores": scores, "pipeline_seconds": round(seconds, 1)}
     if before and before == _train_timing(workdir):  # the pipeline found this training up to date

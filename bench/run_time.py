@@ -10,8 +10,6 @@ BENCHMARKS.md); run it with nothing else on the cores (the load average before i
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -38,14 +36,11 @@ VARIANTS_FLAG = flags.DEFINE_list("recipes", ["make_run"], f"Which of: {', '.joi
 
 def time_once(overrides, workdir):
     """{"wall": seconds of the whole command, stage: seconds from its manifest}."""
-    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": path}
-    command = [sys.executable, "-m", "pipeline.run", f"--config={CONFIG}", f"--workdir={workdir}", *overrides]
     start = time.time()
-    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    out = quality.run_python("-m", "pipeline.run", f"--config={CONFIG}", f"--workdir={workdir}", *overrides)
     wall = time.time() - start
     if out.returncode:  # e.g. export refused a model evaluate did not bless: the run is not timed
-        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+        return {"error": quality.last_error_line(out)}
     timing = {"wall": wall}
     for stage in STAGES:
         manifest = json.load(open(os.path.join(workdir, stage, "manifest.json")))

@@ -61,7 +61,7 @@ def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeyp
     done = subprocess.CompletedProcess([], 0, "", "")
     monkeypatch.setattr(quality, "score", lambda workdir, seed: {"modes": 1})
 
-    monkeypatch.setattr(quality, "_python", lambda *args: done)  # the pipeline kept the train stage
+    monkeypatch.setattr(quality, "run_python", lambda *args: done)  # the pipeline kept the train stage
     kept = quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
     assert kept["train_seconds_reused"] == 300.0
 
@@ -69,7 +69,7 @@ def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeyp
         manifest.write_text(json.dumps({"timings": {"seconds": 250.0, "started": 2.0}}))
         return done
 
-    monkeypatch.setattr(quality, "_python", retrain)
+    monkeypatch.setattr(quality, "run_python", retrain)
     assert "train_seconds_reused" not in quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
     manifest.unlink()  # a fresh workdir: no train stage before the run
     assert "train_seconds_reused" not in quality.run_one("r", ("g", "c.py", [], 1), 0, str(workdir))
