@@ -4,6 +4,8 @@ Each has a `name` and `run(context)` -> {metric: {"value", "num_samples", "refer
 """
 
 import os
+import shutil
+import tempfile
 
 import keras
 import numpy as np
@@ -260,21 +262,27 @@ class ConditionalMetrics:
         return out
 
 
-def digits_classifier(workdir, seed, size=8):
+def digits_classifier(workdir, seed, size=8, cache_dir=""):
     """The digits classifier (at scikit-learn's 8 px) as a DigitsClassifier extractor that knows the
-    digits it was trained on; trained once and cached in DIR/classifier_<size>/."""
-    directory = os.path.join(workdir, f"classifier_{size}")
+    digits it was trained on; trained once and cached in DIR/classifier_<size>/, DIR = `cache_dir`
+    (eval.classifier_dir: one cache for many runs) or the workdir."""
+    root = cache_dir or workdir
+    directory = os.path.join(root, f"classifier_{size}")
     key = fingerprint(["digits_classifier", 2, size, seed])
     manifest = read_manifest(directory)
     if not manifest or manifest.get("fingerprint") != key:
+        try:
+            os.makedirs(root, exist_ok=True)
+            tmp = tempfile.mkdtemp(prefix=f".classifier_{size}.tmp-", dir=root)
+        except OSError as err:
+            raise PipelineError(f"cannot cache the digits classifier in {root}: {err.strerror}") from None
         print(f"evaluate: training the digits classifier at {size} px (cached in {directory})")
         model, accuracy = extractors.train_digits_classifier(size, seed)
         if accuracy < 0.97:
+            shutil.rmtree(tmp, ignore_errors=True)
             raise PipelineError(
                 f"the digits classifier reached only {accuracy:.3f} held-out accuracy (< 0.97)"
             )
-        tmp = directory + ".tmp"
-        os.makedirs(tmp, exist_ok=True)
         model.save(os.path.join(tmp, "classifier.keras"))
         write_json(
             os.path.join(tmp, "manifest.json"),
@@ -287,7 +295,11 @@ def digits_classifier(workdir, seed, size=8):
                 "split": "gan_tf.metrics.features.digits_split(seed): trained on the first half",
             },
         )
-        replace_dir(tmp, directory)
+        current = read_manifest(directory)
+        if current and current.get("fingerprint") == key:  # a run sharing the cache finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            replace_dir(tmp, directory)
     model = keras.models.load_model(os.path.join(directory, "classifier.keras"))
     trained_on, held_out = extractors.digits_split(seed)
     accuracy = read_manifest(directory)["held_out_accuracy"]
@@ -312,7 +324,7 @@ def for_data(config, meta, workdir):
             raise PipelineError(
                 f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
             )
-        extractor = digits_classifier(workdir, config.seed)
+        extractor = digits_classifier(workdir, config.seed, cache_dir=config.eval.classifier_dir)
         conditional = config.gan.conditional != "none" and meta.get("num_classes") == 10 ** meta["shape"][-1]
         return [ImageMetrics(extractor)] + ([ConditionalMetrics(extractor)] if conditional else [])
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

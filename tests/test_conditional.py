@@ -95,7 +95,7 @@ def test_conditional_gans_refuse_packing():
 
 
 @pytest.mark.parametrize("mode", ["projection", "acgan"])
-def test_conditional_digits_through_the_pipeline(tmp_path, mode):
+def test_conditional_digits_through_the_pipeline(tmp_path, mode, classifier_dir):
     import os
 
     from configs import digits_conditional
@@ -106,6 +106,7 @@ def test_conditional_digits_through_the_pipeline(tmp_path, mode):
     config = shrink(digits_conditional.get_config(), steps=4)
     config.gan.conditional = mode
     config.data.image_size, config.eval.features = 8, "digits_classifier"
+    config.eval.classifier_dir = classifier_dir
     config.eval.num_samples, config.eval.batch_size = 400, 200  # 40 a class: enough for intra_fid
     config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
     workdir = str(tmp_path)
@@ -183,7 +184,7 @@ def test_acgan_losses_against_a_hand_computation():
     assert float(logs["g_loss"]) == pytest.approx(np.mean(g_loss), rel=1e-5)
 
 
-def test_stacked_digits_conditional_on_1000_classes(tmp_path):
+def test_stacked_digits_conditional_on_1000_classes(tmp_path, classifier_dir):
     import os
 
     from configs import stacked_digits
@@ -194,6 +195,7 @@ def test_stacked_digits_conditional_on_1000_classes(tmp_path):
     config = shrink(stacked_digits.get_config(), steps=2)
     config.gan.conditional, config.data.num_examples, config.data.image_size = "projection", 3000, 8
     config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 200, 100
+    config.eval.classifier_dir = classifier_dir
     config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
     cli.run_stages(["ingest", "train", "evaluate"], config, str(tmp_path))
     assert read_json(os.path.join(tmp_path, "ingest", "dataset.json"))["num_classes"] == 1000

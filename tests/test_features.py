@@ -9,15 +9,17 @@ import pytest
 from configs import digits_dcgan
 from gan_tf import data
 from gan_tf.metrics import features
-from pipeline import cli
-from pipeline.artifacts import read_json
+from pipeline import cli, evaluators
+from pipeline.artifacts import PipelineError, read_json
 from tests.test_sources import shrink
 
 
 @pytest.fixture(scope="module")
-def classifier():
-    model, accuracy = features.train_digits_classifier(size=8, seed=0)
-    return model, accuracy
+def classifier(classifier_dir):
+    """(model, reported held-out accuracy): the pipeline's cached classifier, which
+    features.train_digits_classifier trained."""
+    extractor = evaluators.digits_classifier("unused", 0, cache_dir=classifier_dir)
+    return extractor.model, extractor.held_out_accuracy
 
 
 def test_digits_split_is_a_partition():
@@ -68,9 +70,10 @@ def test_inception_plumbing_with_random_weights(tmp_path):
     np.testing.assert_allclose(out, random(images)["features"], rtol=1e-5, atol=1e-6)
 
 
-def test_image_metrics_in_the_evaluate_stage(tmp_path):
+def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir):
     config = shrink(digits_dcgan.get_config(), steps=4)
     config.data.image_size = 8
+    config.eval.classifier_dir = classifier_dir
     config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 400, 200
     config.eval.kid_subsets, config.eval.kid_subset_size = 10, 200
     config.eval.thresholds = {"modes": 1}
@@ -94,7 +97,33 @@ def test_image_metrics_in_the_evaluate_stage(tmp_path):
     # Real vs real is far closer than a 4-step generator vs real.
     assert report["fid"]["reference"] < report["fid"]["value"]
     assert report["modes"]["reference"] == 10 and report["recall"]["reference"] > 0.5
-    assert read_json(os.path.join(workdir, "classifier_8", "manifest.json"))["held_out_accuracy"] >= 0.97
+    assert report["fid"]["extractor_held_out_accuracy"] >= 0.97
+    # The classifier came from eval.classifier_dir's cache; the workdir holds no copy.
+    assert "classifier_8" not in os.listdir(workdir)
+    cached = read_json(os.path.join(classifier_dir, "classifier_8", "manifest.json"))
+    assert cached["held_out_accuracy"] == report["fid"]["extractor_held_out_accuracy"]
+
+
+def test_classifier_cache_errors_and_a_cache_another_run_filled_first(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(PipelineError, match=f"cannot cache the digits classifier in {blocker}: "):
+        evaluators.digits_classifier(str(tmp_path), 0, cache_dir=str(blocker))
+    # Two runs sharing a cache both train; the second to finish keeps the first's, whole.
+    cache = tmp_path / "cache"
+
+    def train_while_another_run_fills_the_cache(size, seed):
+        other = evaluators.extractors.build_digits_classifier(size)
+        monkeypatch.setattr(evaluators.extractors, "train_digits_classifier", lambda *a: (other, 0.99))
+        evaluators.digits_classifier("unused", seed, size, cache_dir=str(cache))  # the other run
+        return evaluators.extractors.build_digits_classifier(size), 0.98
+
+    monkeypatch.setattr(
+        evaluators.extractors, "train_digits_classifier", train_while_another_run_fills_the_cache
+    )
+    extractor = evaluators.digits_classifier("unused", 0, cache_dir=str(cache))
+    assert extractor.held_out_accuracy == 0.99  # the first run's classifier
+    assert os.listdir(cache) == ["classifier_8"]  # no scratch directory left
 
 
 def test_inception_in_the_pipeline_without_weights_is_one_clear_error(tmp_path):

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -122,39 +123,25 @@ def generator_weights(workdir):
     ]
 
 
-def ingest_into(*workdirs):
-    for w in workdirs:
-        done = subprocess.run(
-            command("pipeline.ingest", w), cwd=ROOT, env=ENV, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
+def ingest_into(first, *others):
+    """One ingest run; its artifact directory copied to the other workdirs (artifacts are relocatable)."""
+    done = subprocess.run(
+        command("pipeline.ingest", first), cwd=ROOT, env=ENV, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for w in others:
+        shutil.copytree(first / "ingest", w / "ingest")
 
 
 WORKERS = ["--config.distribution.strategy=multi_worker_mirrored"]
 
 
-def test_train_stage_on_two_workers_publishes_once_and_matches_one_process(tmp_path):
+def test_killed_worker_resumes_from_the_chiefs_checkpoint_and_the_chief_publishes_once(tmp_path):
+    """SIGKILL worker 1 after the first checkpoint; restarted, both resume from the chief's checkpoint
+    and end where an uninterrupted single process does. The chief alone publishes the train artifact;
+    the other worker's scratch directory is removed."""
     single, multi, scratch = tmp_path / "single", tmp_path / "multi", tmp_path / "tmp"
     scratch.mkdir()
-    ingest_into(single, multi)
-    env = {**ENV, "TMPDIR": str(scratch)}
-    jobs = [(pipeline_train(multi, 40, WORKERS), {"TF_CONFIG": c}) for c in tf_configs(2)]
-    jobs.append((pipeline_train(single, 40), {}))
-    with processes(jobs, env, tmp_path) as procs:
-        results = finish(procs)
-    for code, out in results:
-        assert code == 0, out[-2000:]
-    assert "2 replica(s)" in results[0][1] and "the chief publishes" in results[1][1]
-    assert sorted(os.listdir(multi)) == ["ingest", "train"]  # one set, no partial or scratch left
-    assert os.listdir(scratch) == []  # the non-chief's scratch directory was removed
-    assert json.load(open(multi / "train" / "manifest.json"))["outputs"]["steps"] == 40
-    assert_close(generator_weights(multi), generator_weights(single))
-
-
-def test_killed_worker_resumes_from_the_chiefs_checkpoint(tmp_path):
-    """SIGKILL worker 1 after the first checkpoint; restarted, both resume from the chief's checkpoint
-    and end where an uninterrupted single process does."""
-    single, multi = tmp_path / "single", tmp_path / "multi"
     ingest_into(single, multi)
     steps = 200
     configs = tf_configs(2)
@@ -173,12 +160,16 @@ def test_killed_worker_resumes_from_the_chiefs_checkpoint(tmp_path):
     with processes(
         [(pipeline_train(multi, steps, WORKERS), {"TF_CONFIG": c}) for c in tf_configs(2)]
         + [(pipeline_train(single, steps), {})],
-        ENV,
+        {**ENV, "TMPDIR": str(scratch)},
         tmp_path,
     ) as procs:
         results = finish(procs)
     for code, out in results:
         assert code == 0, out[-2000:]
+    assert "2 replica(s)" in results[0][1] and "the chief publishes" in results[1][1]
+    assert sorted(os.listdir(multi)) == ["ingest", "train"]  # one set, no partial or scratch left
+    assert os.listdir(scratch) == []  # the non-chief's scratch directory was removed
+    assert json.load(open(multi / "train" / "manifest.json"))["outputs"]["steps"] == steps
     for _, out in results[:2]:  # both workers resumed from the chief's checkpoint, mid-run
         resumed = re.search(r"resuming from step (\d+)", out)
         assert resumed and 0 < int(resumed.group(1)) < steps, out[-2000:]

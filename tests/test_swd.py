@@ -70,8 +70,8 @@ def test_swd_is_zero_for_a_set_and_itself_and_orders_real_halves_before_noise():
     same = swd.sliced_wasserstein_distance(real, real, num_directions=64)
     assert set(same) == {"16px", "8px", "mean"} and max(same.values()) == 0.0
     noise = np.random.default_rng(5).uniform(-1, 1, real.shape)
-    halves = swd.sliced_wasserstein_distance(real, other)
-    versus_noise = swd.sliced_wasserstein_distance(real, noise)
+    halves = swd.sliced_wasserstein_distance(real, other, num_directions=64)
+    versus_noise = swd.sliced_wasserstein_distance(real, noise, num_directions=64)
     for level in ("16px", "8px", "mean"):
         assert 0 < halves[level] < versus_noise[level] / 3
     with pytest.raises(ValueError, match="one shape"):
