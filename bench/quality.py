@@ -144,10 +144,18 @@ def _rows():
         FORMER_GRID25,
         6,
     )
-    rows["stacked_digits_default"] = (
+    stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
+    rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
+    rows["stacked_digits_pack2"] = (
         "images",
         "configs/stacked_digits.py",
-        ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"],
+        [*stacked, "--config.gan.pack=2"],
+        3,
+    )
+    rows["stacked_digits_ema"] = (
+        "images",
+        "configs/stacked_digits.py",
+        [*stacked, "--config.train.ema_decay=0.999"],
         3,
     )
     rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 5)
@@ -264,8 +272,14 @@ def _flatten(tree, prefix=""):
     return out
 
 
-# fields that change when and what a run logs, not what it trains
-NOT_RESULTS = ("train.log_every", "train.checkpoint_every", "train.sample_every", "train.cache_bytes")
+# fields that change when and what a run logs or where it caches, not what it trains
+NOT_RESULTS = (
+    "train.log_every",
+    "train.checkpoint_every",
+    "train.sample_every",
+    "train.cache_bytes",
+    "eval.classifier_dir",
+)
 
 
 def stale_records(records, rows):

@@ -24,6 +24,8 @@ SECTIONS = {
     "evaluate": ("seed", "eval", "export"),  # export.refine: evaluation scores what export serves
     "export": ("export",),
 }
+# Where a stage keeps a cache, not what it produces: left out of the stage's key.
+NOT_FINGERPRINTED = {"eval": ("classifier_dir",)}
 UPSTREAM = {
     "ingest": (),
     "train": ("ingest",),
@@ -128,6 +130,9 @@ class Stage:
             key: config[key].to_dict() if hasattr(config[key], "to_dict") else config[key]
             for key in SECTIONS[name]
         }
+        for key, fields in NOT_FINGERPRINTED.items():
+            for field in fields:
+                sections.get(key, {}).pop(field, None)
         self.config_fingerprint = fingerprint(sections)
         self.inputs = {}
         for upstream in UPSTREAM[name]:

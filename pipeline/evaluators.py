@@ -3,6 +3,7 @@
 Each has a `name` and `run(context)` -> {metric: {"value", "num_samples", "reference"}}.
 """
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -11,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tf import metrics, noise
+from gan_tf import __version__, metrics, noise
 from gan_tf.metrics import features as extractors
 from pipeline import conditioning, ingest
 from pipeline.artifacts import PipelineError, fingerprint, read_manifest, replace_dir, write_json
@@ -264,25 +265,39 @@ class ConditionalMetrics:
 
 def digits_classifier(workdir, seed, size=8, cache_dir=""):
     """The digits classifier (at scikit-learn's 8 px) as a DigitsClassifier extractor that knows the
-    digits it was trained on; trained once and cached in DIR/classifier_<size>/, DIR = `cache_dir`
-    (eval.classifier_dir: one cache for many runs) or the workdir."""
+    digits it was trained on; trained once and cached in DIR/classifier_<size>_seed<seed>/, DIR =
+    `cache_dir` (eval.classifier_dir: one cache for many runs) or the workdir. Runs sharing a cache
+    take turns (a lock file): one trains, the others then load its classifier."""
     root = cache_dir or workdir
-    directory = os.path.join(root, f"classifier_{size}")
-    key = fingerprint(["digits_classifier", 2, size, seed])
-    manifest = read_manifest(directory)
-    if not manifest or manifest.get("fingerprint") != key:
-        try:
-            os.makedirs(root, exist_ok=True)
-            tmp = tempfile.mkdtemp(prefix=f".classifier_{size}.tmp-", dir=root)
-        except OSError as err:
-            raise PipelineError(f"cannot cache the digits classifier in {root}: {err.strerror}") from None
-        print(f"evaluate: training the digits classifier at {size} px (cached in {directory})")
-        model, accuracy = extractors.train_digits_classifier(size, seed)
-        if accuracy < 0.97:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise PipelineError(
-                f"the digits classifier reached only {accuracy:.3f} held-out accuracy (< 0.97)"
-            )
+    directory = os.path.join(root, f"classifier_{size}_seed{seed}")
+    key = fingerprint(["digits_classifier", __version__, size, seed])
+    try:
+        os.makedirs(root, exist_ok=True)
+        lock = open(directory + ".lock", "a")  # held until the classifier is loaded
+    except OSError:
+        raise PipelineError(
+            f"cannot cache the digits classifier: {root} is not a writable directory (eval.classifier_dir)"
+        ) from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        manifest = read_manifest(directory)
+        if not manifest or manifest.get("fingerprint") != key:
+            print(f"evaluate: training the digits classifier at {size} px (cached in {directory})")
+            _train_classifier_into(directory, key, size, seed)
+        model = keras.models.load_model(os.path.join(directory, "classifier.keras"))
+        accuracy = read_manifest(directory)["held_out_accuracy"]
+    trained_on, held_out = extractors.digits_split(seed)
+    print(f"evaluate: digits classifier, {accuracy:.3f} accuracy on the {len(held_out)} digits it never saw")
+    return extractors.DigitsClassifier(model, trained_on=trained_on, held_out_accuracy=accuracy)
+
+
+def _train_classifier_into(directory, key, size, seed):
+    """Train it and publish it to `directory` whole (a temp dir, then a rename), or leave nothing."""
+    model, accuracy = extractors.train_digits_classifier(size, seed)
+    if accuracy < 0.97:
+        raise PipelineError(f"the digits classifier reached only {accuracy:.3f} held-out accuracy (< 0.97)")
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.tmp-", dir=os.path.dirname(directory))
+    try:
         model.save(os.path.join(tmp, "classifier.keras"))
         write_json(
             os.path.join(tmp, "manifest.json"),
@@ -295,16 +310,12 @@ def digits_classifier(workdir, seed, size=8, cache_dir=""):
                 "split": "gan_tf.metrics.features.digits_split(seed): trained on the first half",
             },
         )
-        current = read_manifest(directory)
-        if current and current.get("fingerprint") == key:  # a run sharing the cache finished first
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            replace_dir(tmp, directory)
-    model = keras.models.load_model(os.path.join(directory, "classifier.keras"))
-    trained_on, held_out = extractors.digits_split(seed)
-    accuracy = read_manifest(directory)["held_out_accuracy"]
-    print(f"evaluate: digits classifier, {accuracy:.3f} accuracy on the {len(held_out)} digits it never saw")
-    return extractors.DigitsClassifier(model, trained_on=trained_on, held_out_accuracy=accuracy)
+        replace_dir(tmp, directory)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise PipelineError(f"cannot write the digits classifier to {directory}: {err}") from None
+        raise
 
 
 def for_data(config, meta, workdir):

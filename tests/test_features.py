@@ -1,6 +1,9 @@
 """Feature extractors and the image evaluator of the pipeline."""
 
+import concurrent.futures
 import os
+import re
+import time
 
 import keras
 import numpy as np
@@ -70,7 +73,7 @@ def test_inception_plumbing_with_random_weights(tmp_path):
     np.testing.assert_allclose(out, random(images)["features"], rtol=1e-5, atol=1e-6)
 
 
-def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir):
+def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir, capsys):
     config = shrink(digits_dcgan.get_config(), steps=4)
     config.data.image_size = 8
     config.eval.classifier_dir = classifier_dir
@@ -99,31 +102,60 @@ def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir):
     assert report["modes"]["reference"] == 10 and report["recall"]["reference"] > 0.5
     assert report["fid"]["extractor_held_out_accuracy"] >= 0.97
     # The classifier came from eval.classifier_dir's cache; the workdir holds no copy.
-    assert "classifier_8" not in os.listdir(workdir)
-    cached = read_json(os.path.join(classifier_dir, "classifier_8", "manifest.json"))
+    assert not any(name.startswith("classifier_") for name in os.listdir(workdir))
+    cached = read_json(os.path.join(classifier_dir, "classifier_8_seed0", "manifest.json"))
     assert cached["held_out_accuracy"] == report["fid"]["extractor_held_out_accuracy"]
+    # Where the cache lives is not part of evaluate's key: another classifier_dir is up to date.
+    config.eval.classifier_dir = str(tmp_path / "elsewhere")
+    capsys.readouterr()
+    cli.run_stages(["evaluate"], config, workdir)
+    assert "evaluate: up to date" in capsys.readouterr().out
 
 
-def test_classifier_cache_errors_and_a_cache_another_run_filled_first(tmp_path, monkeypatch):
+def quick_training(calls, accuracy=0.99):
+    """A stand-in for features.train_digits_classifier: an untrained CNN, counted, a little slow."""
+
+    def train(size, seed):
+        calls.append(seed)
+        time.sleep(0.3)
+        return features.build_digits_classifier(size), accuracy
+
+    return train
+
+
+def test_classifier_cache_is_shared_trained_once_by_concurrent_runs_and_kept_per_seed(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(evaluators.extractors, "train_digits_classifier", quick_training(calls))
+    cache = str(tmp_path / "cache")
+    # Two runs at once on an empty cache: one trains, the other waits and loads its classifier.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(evaluators.digits_classifier, str(tmp_path / f"w{i}"), 0, cache_dir=cache)
+            for i in (0, 1)
+        ]
+        extractors = [run.result() for run in runs]
+    assert calls == [0] and all(e.held_out_accuracy == 0.99 for e in extractors)
+    evaluators.digits_classifier(str(tmp_path / "w2"), 1, cache_dir=cache)  # another seed: its own
+    evaluators.digits_classifier(str(tmp_path / "w3"), 0, cache_dir=cache)  # seed 0 again: cached
+    assert calls == [0, 1]
+    assert sorted(n for n in os.listdir(cache) if not n.endswith(".lock")) == [
+        "classifier_8_seed0",
+        "classifier_8_seed1",
+    ]  # and no scratch directory left
+    # Without eval.classifier_dir the cache is the workdir's own.
+    evaluators.digits_classifier(str(tmp_path / "w4"), 0)
+    assert os.path.exists(tmp_path / "w4" / "classifier_8_seed0" / "manifest.json") and calls == [0, 1, 0]
+
+
+def test_classifier_cache_errors_leave_nothing(tmp_path, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
-    with pytest.raises(PipelineError, match=f"cannot cache the digits classifier in {blocker}: "):
+    with pytest.raises(PipelineError, match=re.escape(f"{blocker} is not a writable directory")):
         evaluators.digits_classifier(str(tmp_path), 0, cache_dir=str(blocker))
-    # Two runs sharing a cache both train; the second to finish keeps the first's, whole.
-    cache = tmp_path / "cache"
-
-    def train_while_another_run_fills_the_cache(size, seed):
-        other = evaluators.extractors.build_digits_classifier(size)
-        monkeypatch.setattr(evaluators.extractors, "train_digits_classifier", lambda *a: (other, 0.99))
-        evaluators.digits_classifier("unused", seed, size, cache_dir=str(cache))  # the other run
-        return evaluators.extractors.build_digits_classifier(size), 0.98
-
-    monkeypatch.setattr(
-        evaluators.extractors, "train_digits_classifier", train_while_another_run_fills_the_cache
-    )
-    extractor = evaluators.digits_classifier("unused", 0, cache_dir=str(cache))
-    assert extractor.held_out_accuracy == 0.99  # the first run's classifier
-    assert os.listdir(cache) == ["classifier_8"]  # no scratch directory left
+    monkeypatch.setattr(evaluators.extractors, "train_digits_classifier", quick_training([], accuracy=0.5))
+    with pytest.raises(PipelineError, match=r"reached only 0\.500 held-out accuracy"):
+        evaluators.digits_classifier(str(tmp_path / "w"), 0)
+    assert [n for n in os.listdir(tmp_path / "w") if not n.endswith(".lock")] == []
 
 
 def test_inception_in_the_pipeline_without_weights_is_one_clear_error(tmp_path):

@@ -96,6 +96,22 @@ def test_saved_model_cli(finished, tmp_path):
         assert run.stdout.count("[") >= 5  # four rows of samples printed
 
 
+def test_two_ingests_of_one_config_write_the_same_shards(tmp_path):
+    # What lets tests (and users) copy an ingest artifact instead of running it again.
+    config = tiny()
+    manifests = []
+    for name in ("a", "b"):
+        cli.run_stages(["ingest"], config, str(tmp_path / name))
+        manifests.append(read_json(os.path.join(tmp_path, name, "ingest", "manifest.json")))
+    files = [m["files"] for m in manifests]
+    assert files[0] == files[1] and any(f.endswith(".tfrecord") for f in files[0])
+    for name in files[0]:
+        assert (
+            open(tmp_path / "a" / "ingest" / name, "rb").read()
+            == open(tmp_path / "b" / "ingest" / name, "rb").read()
+        )
+
+
 def test_rerun_is_a_no_op_and_a_change_reruns_what_follows(tmp_path, capsys):
     workdir = str(tmp_path)
     cli.run_stages(STAGES, tiny(steps=20), workdir)
