@@ -107,11 +107,14 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
     return keras.Model(z, out, name=name)
 
 
-def dcgan_discriminator(size=32, channels=3, width=64, spectral_norm=False, name="discriminator", head=True):
+def dcgan_discriminator(
+    size=32, channels=3, width=64, spectral_norm=False, name="discriminator", head=True, pack=1
+):
     """Stride-2 4x4 convs with LeakyReLU(0.2), doubling the filters, down to <= 4x4, then Dense(1)
-    (head=False: the flattened features phi(x) instead)."""
+    (head=False: the flattened features phi(x) instead). pack = m (PacGAN): it judges m images at
+    once, stacked on the channel axis (gan_tf.packing), so its input has m x channels."""
     _check_image_shape(size, channels)
-    x = keras.Input((size, size, channels), name="x")
+    x = keras.Input((size, size, channels * pack), name="x")
     h, filters, spatial = x, width, size
     while spatial > 4:
         h = _maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same"), spectral_norm)(h)

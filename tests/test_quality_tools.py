@@ -213,3 +213,16 @@ def test_ema_generator_is_what_training_publishes(tmp_path):
     kernel = next(n for n in sorted(names) if n.startswith("ema_generator/") and "kernel" in n)
     kernels = [w.numpy() for w in published.weights if "kernel" in w.path]
     assert any(np.array_equal(ckpt.get_tensor(kernel), k) for k in kernels)
+
+
+def test_packed_images_train_through_the_pipeline(tmp_path):
+    """PacDCGAN (gan.pack = 2 on images): D's input stacks two images' channels; the train stage runs."""
+    from configs import stacked_digits
+    from tests.test_sources import shrink
+
+    config = shrink(stacked_digits.get_config(), steps=2)
+    config.data.num_examples, config.gan.pack = 200, 2
+    cli.run_stages(["ingest", "train"], config, str(tmp_path))
+    d = keras.models.load_model(os.path.join(tmp_path, "train", "discriminator.keras"), compile=False)
+    assert d.input_shape == (None, 16, 16, 6)  # 2 x 3 channels
+    assert read_json(os.path.join(tmp_path, "train", "manifest.json"))["outputs"]["steps"] == 2

@@ -22,7 +22,7 @@ def build(arch, variant, strategy, spectral_norm, n_critic, **options):
             d = networks.mlp_discriminator(2 * pack, hidden=16, spectral_norm=spectral_norm)
         else:
             g = networks.dcgan_generator(latent_dim=8, size=16, channels=1, width=8)
-            d = networks.dcgan_discriminator(16, pack, width=8, spectral_norm=spectral_norm)
+            d = networks.dcgan_discriminator(16, 1, width=8, spectral_norm=spectral_norm, pack=pack)
         gan = models.get(variant)(g, d, seed=3, n_critic=n_critic, **options)
         gan.compile(keras.optimizers.SGD(0.01), keras.optimizers.SGD(0.01))
     return gan
