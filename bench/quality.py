@@ -158,6 +158,14 @@ def _rows():
         [*stacked, "--config.train.ema_decay=0.999"],
         3,
     )
+    pack2 = [*stacked, "--config.gan.pack=2"]
+    for name, extra in {
+        "pack2_linear": ["--config.train.lr_schedule=linear"],
+        "pack2_ema": ["--config.train.ema_decay=0.999"],
+        "pack2_10k": ["--config.train.steps=10000"],
+    }.items():
+        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
+    rows["stacked_digits_pack4"] = ("images", "configs/stacked_digits.py", [*stacked, "--config.gan.pack=4"], 3)
     rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 5)
     rows["digits_diffaugment"] = (
         "images",
