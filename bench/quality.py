@@ -163,9 +163,22 @@ def _rows():
         "pack2_linear": ["--config.train.lr_schedule=linear"],
         "pack2_ema": ["--config.train.ema_decay=0.999"],
         "pack2_10k": ["--config.train.steps=10000"],
+        "pack2_linear_10k": ["--config.train.lr_schedule=linear", "--config.train.steps=10000"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
     rows["stacked_digits_pack4"] = ("images", "configs/stacked_digits.py", [*stacked, "--config.gan.pack=4"], 3)
+    rows["stacked_digits_pack4_linear"] = (
+        "images",
+        "configs/stacked_digits.py",
+        [*stacked, "--config.gan.pack=4", "--config.train.lr_schedule=linear"],
+        3,
+    )
+    rows["stacked_digits_linear"] = (
+        "images",
+        "configs/stacked_digits.py",
+        [*stacked, "--config.train.lr_schedule=linear"],
+        3,
+    )
     rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 5)
     rows["digits_diffaugment"] = (
         "images",
