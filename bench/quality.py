@@ -166,7 +166,12 @@ def _rows():
         "pack2_linear_10k": ["--config.train.lr_schedule=linear", "--config.train.steps=10000"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
-    rows["stacked_digits_pack4"] = ("images", "configs/stacked_digits.py", [*stacked, "--config.gan.pack=4"], 3)
+    rows["stacked_digits_pack4"] = (
+        "images",
+        "configs/stacked_digits.py",
+        [*stacked, "--config.gan.pack=4"],
+        3,
+    )
     rows["stacked_digits_pack4_linear"] = (
         "images",
         "configs/stacked_digits.py",
@@ -267,6 +272,9 @@ def score(workdir, seed):
     keep = ("modes", "class_kl", "fid", "inception_score", "conditional_accuracy", "intra_fid")
     out = {k: report[k]["value"] for k in keep if k in report}
     out.update({f"{k}_reference": report[k]["reference"] for k in keep if k in report})
+    if "class_kl" in report:  # stacked digits count the reference at the generator's sample count
+        out["class_kl_samples"] = report["class_kl"]["num_samples"]
+        out["class_kl_reference_samples"] = report["class_kl"]["reference_num_samples"]
     return out
 
 

@@ -87,15 +87,23 @@ def _mixture_table(names, by_row, rows):
 
 
 def _image_table(names, by_row, rows):
-    lines = _header("row", "config + overrides", "seeds", "modes", "class KL", "FID (real ref)", "s / run")
+    lines = _header(
+        "row",
+        "config + overrides",
+        "seeds",
+        "modes (real ref)",
+        "class KL (real ref)",
+        "FID (real ref)",
+        "s / run",
+    )
     for name in names:
         cells, runs = _row_start(name, rows, by_row)
         s = [r["scores"] for r in runs]
         fid = _stat([x.get("fid") for x in s], "{:.2f}")
         reference = _stat([x.get("fid_reference") for x in s], "{:.2f}")
         cells += [
-            _stat([x.get("modes") for x in s], "{:.1f}"),
-            _stat([x.get("class_kl") for x in s], "{:.3f}"),
+            _class_stat(s, "modes", "{:.1f}"),
+            _class_stat(s, "class_kl", "{:.3f}"),
             f"{fid} ({reference})",
             _stat([run_seconds(r) for r in runs], "{:.0f}"),
         ]
@@ -118,6 +126,18 @@ def _conditional_table(names, by_row, rows):
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def _class_stat(scores, key, fmt):
+    """A class count's `mean ± std`, with the real reference's when every run counted it at the
+    generator's sample count (records from before that have none: the reference was then counted on
+    the smaller held-out half, not comparable)."""
+    value = _stat([x.get(key) for x in scores], fmt)
+    if not scores or any(
+        x.get("class_kl_reference_samples", -1) != x.get("class_kl_samples") for x in scores
+    ):
+        return value
+    return f"{value} ({_stat([x.get(f'{key}_reference') for x in scores], fmt)})"
 
 
 def _with_reference(scores, key, scale=1.0, fmt="{:.2f}"):

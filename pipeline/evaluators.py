@@ -137,7 +137,9 @@ class ImageMetrics:
 
     Generated samples are compared with one half of the (shuffled) real set; the reference line
     compares the other half with it, so it shows what a perfect generator would score. Real examples
-    the feature extractor was trained on are left out of both halves."""
+    the feature extractor was trained on are left out of both halves. Modes and class KL depend on the
+    sample count, so for stacked digits (independent channels) the reference counts them over as many
+    real classes as there are samples, recombined channel by channel (`metrics.recombined_classes`)."""
 
     name = "image_metrics"
 
@@ -167,12 +169,20 @@ class ImageMetrics:
         values = {}
         for tag, acc in (("fake", fake), ("reference", other)):
             values[tag] = self._compare(real, acc, cfg)
+        reference_n = {}
+        if other.classes and other.num_classes > 10:  # stacked digits: count at the generator's n
+            channels = int(round(np.log10(other.num_classes)))
+            classes = metrics.recombined_classes(np.concatenate(other.classes), channels, fake.n, seed=0)
+            values["reference"]["modes"], values["reference"]["class_kl"] = metrics.class_coverage(
+                classes, other.num_classes
+            )
+            reference_n = {"modes": fake.n, "class_kl": fake.n}
         return {
             name: {
                 "value": value,
                 "num_samples": fake.n,
                 "reference": values["reference"][name],
-                "reference_num_samples": other.n,
+                "reference_num_samples": reference_n.get(name, other.n),
                 "real_num_samples": real.n,
                 "features": self.extractor.name,
                 "extractor_held_out_accuracy": getattr(self.extractor, "held_out_accuracy", None),

@@ -191,3 +191,28 @@ def test_class_coverage():
     assert metrics.class_coverage([0, 1, 2, 3] * 5, 4) == (4, pytest.approx(0.0))
     modes, kl = metrics.class_coverage([7] * 10, 1000)
     assert modes == 1 and kl == pytest.approx(np.log(1000))
+
+
+def test_recombined_classes_draw_each_channel_from_its_own_column():
+    diagonal = np.arange(10) * 111  # 000, 111, ..., 999: the channels fully dependent
+    out = metrics.recombined_classes(diagonal, 3, 50_000, seed=1)
+    assert out.shape == (50_000,) and metrics.class_coverage(diagonal, 1000)[0] == 10
+    assert metrics.class_coverage(out, 1000)[0] == 1000  # recombined: every combination appears
+    d0, d1 = out // 100, out // 10 % 10
+    joint = np.histogram2d(d0, d1, bins=10, range=[[0, 10], [0, 10]])[0] / len(out)
+    np.testing.assert_allclose(joint, 0.01, atol=0.003)  # independent channels: p(a, b) = p(a) p(b)
+    # Each channel keeps its own column's digits.
+    columns = np.array([125, 159, 229, 155])  # channel 0 in {1, 2}, channel 1 in {2, 5}, channel 2 in {5, 9}
+    out = metrics.recombined_classes(columns, 3, 1000, seed=2)
+    assert set(out // 100) == {1, 2} and set(out // 10 % 10) == {2, 5} and set(out % 10) == {5, 9}
+    assert np.array_equal(out, metrics.recombined_classes(columns, 3, 1000, seed=2))
+
+
+def test_recombined_uniform_classes_reach_the_multinomial_kl_floor():
+    """KL(histogram of n uniform draws || uniform) is about (K - 1) / 2n (the chi-square expansion)."""
+    every_class = np.arange(1000)
+    kls = [
+        metrics.class_coverage(metrics.recombined_classes(every_class, 3, 26_000, seed=s), 1000)[1]
+        for s in range(5)
+    ]
+    assert np.mean(kls) == pytest.approx(999 / (2 * 26_000), rel=0.1)

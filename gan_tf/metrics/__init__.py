@@ -4,7 +4,7 @@ from gan_tf.metrics.frechet import FeatureStats, frechet_distance, frechet_dista
 from gan_tf.metrics.kernel import kernel_inception_distance, polynomial_mmd2
 from gan_tf.metrics.manifold import precision_recall
 from gan_tf.metrics.mixture import mode_coverage
-from gan_tf.metrics.scores import class_coverage, inception_score
+from gan_tf.metrics.scores import class_coverage, inception_score, recombined_classes
 from gan_tf.metrics.swd import sliced_wasserstein_distance
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "mode_coverage",
     "polynomial_mmd2",
     "precision_recall",
+    "recombined_classes",
     "sliced_wasserstein_distance",
 ]
