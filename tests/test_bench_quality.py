@@ -206,6 +206,8 @@ def test_image_rows_show_the_class_reference_only_when_counted_at_the_samples_co
     path = tmp_path / "B.md"
     quality_report.write(results, quality._rows(), str(path))
     lines = {x.split(" |")[0]: x for x in path.read_text().splitlines() if x.startswith("| stacked")}
-    assert "| 990.5 ± 0.5 (1000.0 ± 0.0) | 0.150 ± 0.050 (0.025 ± 0.005) |" in lines["| stacked_digits_default"]
+    assert (
+        "| 990.5 ± 0.5 (1000.0 ± 0.0) | 0.150 ± 0.050 (0.025 ± 0.005) |" in lines["| stacked_digits_default"]
+    )
     for old in ("| stacked_digits_pack4", "| stacked_digits_linear"):
         assert "| 990.0 | 0.300 | 40.00 (2.00) |" in lines[old]
