@@ -199,6 +199,7 @@ def _rows():
         ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
         3,
     )
+    rows["digits_linear"] = ("images", "configs/digits_dcgan.py", ["--config.train.lr_schedule=linear"], 5)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
     rows["digits_mixed_bfloat16"] = (
         "images",
