@@ -166,6 +166,7 @@ def _rows():
         "pack2_linear_10k": ["--config.train.lr_schedule=linear", "--config.train.steps=10000"],
         "pack2_linear_sn": ["--config.train.lr_schedule=linear", "--config.model.spectral_norm=True"],
         "pack2_linear_r1": ["--config.train.lr_schedule=linear", "--config.gan.r1_weight=0.1"],
+        "pack2_linear_3k": ["--config.train.lr_schedule=linear", "--config.train.steps=3000"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
     rows["stacked_digits_pack4"] = (
