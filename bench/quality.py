@@ -167,6 +167,8 @@ def _rows():
         "pack2_linear_sn": ["--config.train.lr_schedule=linear", "--config.model.spectral_norm=True"],
         "pack2_linear_r1": ["--config.train.lr_schedule=linear", "--config.gan.r1_weight=0.1"],
         "pack2_linear_3k": ["--config.train.lr_schedule=linear", "--config.train.steps=3000"],
+        "pack2_linear_latent": ["--config.train.lr_schedule=linear", "--config.export.refine=latent"],
+        "pack2_linear_drs": ["--config.train.lr_schedule=linear", "--config.export.refine=drs"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
     rows["stacked_digits_pack4"] = (
@@ -214,6 +216,9 @@ def _rows():
 QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
 TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
+TRAINED_BY.update(
+    {f"stacked_digits_pack2_linear_{r}": "stacked_digits_pack2_linear" for r in ("latent", "drs")}
+)
 
 
 def run_python(*args):
