@@ -211,3 +211,25 @@ def test_images_without_a_feature_extractor_get_the_sliced_wasserstein_distance(
     line = "no thresholds configured: blessed (measured: swd_16px, swd_8px, swd)"
     assert report["blessed"] and report["checks"] == [line]
     assert f"evaluate: BLESSED: {line}" in capsys.readouterr().out
+
+
+def test_the_classifier_trains_the_same_whether_or_not_the_process_had_deterministic_ops():
+    """The evaluate stage trains it in processes that did (after a train stage) or did not (training
+    up to date) turn on TF's deterministic ops; deterministic kernels round differently."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, tensorflow as tf; from gan_tf.metrics import features\n"
+        "if sys.argv[1] == 'on': tf.config.experimental.enable_op_determinism()\n"
+        "model, _ = features.train_digits_classifier(8, seed=3, epochs=2)\n"
+        "print(repr(float(sum(np.abs(w).astype(np.float64).sum() for w in model.get_weights()))))"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    sums = [
+        subprocess.run(
+            [sys.executable, "-c", code, state], capture_output=True, text=True, check=True, env=env
+        ).stdout.split()[-1]
+        for state in ("on", "off")
+    ]
+    assert sums[0] == sums[1]
