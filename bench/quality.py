@@ -145,80 +145,45 @@ def _rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
-    rows["stacked_digits_pack2"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.gan.pack=2"],
-        3,
-    )
-    rows["stacked_digits_ema"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.train.ema_decay=0.999"],
-        3,
-    )
-    pack2 = [*stacked, "--config.gan.pack=2"]
+    # The shipped stacked recipe packs pairs with a linear decay; each row below changes one thing.
+    constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
-        "pack2_linear": ["--config.train.lr_schedule=linear"],
-        "pack2_ema": ["--config.train.ema_decay=0.999"],
-        "pack2_10k": ["--config.train.steps=10000"],
-        "pack2_linear_10k": ["--config.train.lr_schedule=linear", "--config.train.steps=10000"],
-        "pack2_linear_sn": ["--config.train.lr_schedule=linear", "--config.model.spectral_norm=True"],
-        "pack2_linear_r1": ["--config.train.lr_schedule=linear", "--config.gan.r1_weight=0.1"],
-        "pack2_linear_3k": ["--config.train.lr_schedule=linear", "--config.train.steps=3000"],
-        "pack2_linear_latent": ["--config.train.lr_schedule=linear", "--config.export.refine=latent"],
-        "pack2_linear_drs": ["--config.train.lr_schedule=linear", "--config.export.refine=drs"],
+        "default": [],
+        "former_default": [no_pack, constant],  # the DCGAN alone: 927 modes
+        "ema": [no_pack, constant, "--config.train.ema_decay=0.999"],
+        "pack2": [constant],
+        "pack2_ema": [constant, "--config.train.ema_decay=0.999"],
+        "no_pack": [no_pack],
+        "pack4": ["--config.gan.pack=4"],
+        "spectral_norm": ["--config.model.spectral_norm=True"],
+        "r1": ["--config.gan.r1_weight=0.1"],
+        "steps3k": ["--config.train.steps=3000"],
+        "steps10k": ["--config.train.steps=10000"],
+        "latent": ["--config.export.refine=latent"],
+        "drs": ["--config.export.refine=drs"],
     }.items():
-        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*pack2, *extra], 3)
-    rows["stacked_digits_pack4"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.gan.pack=4"],
-        3,
-    )
-    rows["stacked_digits_pack4_linear"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.gan.pack=4", "--config.train.lr_schedule=linear"],
-        3,
-    )
-    rows["stacked_digits_linear"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.train.lr_schedule=linear"],
-        3,
-    )
-    rows["digits_default"] = ("images", "configs/digits_dcgan.py", [], 5)
-    rows["digits_diffaugment"] = (
-        "images",
-        "configs/digits_dcgan.py",
-        ["--config.train.augment=diffaugment"],
-        5,
-    )
-    rows["digits_diffaugment_translation"] = (
-        "images",
-        "configs/digits_dcgan.py",
-        ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
-        3,
-    )
-    rows["digits_linear"] = ("images", "configs/digits_dcgan.py", ["--config.train.lr_schedule=linear"], 5)
+        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
+    # digits_dcgan.py decays its rate linearly; the rows with `constant` ran the former constant rate.
+    for name, extra, seeds in (
+        ("default", [], 5),
+        ("constant", [constant], 5),  # the former default
+        ("diffaugment", [constant, "--config.train.augment=diffaugment"], 5),
+        (
+            "diffaugment_translation",
+            [constant, "--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
+            3,
+        ),
+        ("mixed_bfloat16", [constant, "--config.train.precision=mixed_bfloat16"], 3),
+    ):
+        rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
-    rows["digits_mixed_bfloat16"] = (
-        "images",
-        "configs/digits_dcgan.py",
-        ["--config.train.precision=mixed_bfloat16"],
-        3,
-    )
     return rows
 
 
 QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
 TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
-TRAINED_BY.update(
-    {f"stacked_digits_pack2_linear_{r}": "stacked_digits_pack2_linear" for r in ("latent", "drs")}
-)
+TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
 
 
 def run_python(*args):

@@ -194,6 +194,7 @@ def test_stacked_digits_conditional_on_1000_classes(tmp_path, classifier_dir):
 
     config = shrink(stacked_digits.get_config(), steps=2)
     config.gan.conditional, config.data.num_examples, config.data.image_size = "projection", 3000, 8
+    config.gan.pack = 1  # the config's packing does not combine with a conditional D
     config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 200, 100
     config.eval.classifier_dir = classifier_dir
     config.eval.kid_subsets, config.eval.kid_subset_size = 5, 50
