@@ -89,6 +89,8 @@ def _rows():
             "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
             "latent": ["--config.export.refine=latent"],
             "drs": ["--config.export.refine=drs"],
+        "width64": ["--config.model.width=64"],
+        "batch128": ["--config.train.batch_size=128"],
         }
         for option, extra in options.items():
             rows[f"{data}_{option}"] = ("options (each alone)", config, none + extra, 3)
@@ -161,6 +163,8 @@ def _rows():
         "steps10k": ["--config.train.steps=10000"],
         "latent": ["--config.export.refine=latent"],
         "drs": ["--config.export.refine=drs"],
+        "width64": ["--config.model.width=64"],
+        "batch128": ["--config.train.batch_size=128"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py decays its rate linearly; the rows with `constant` ran the former constant rate.
@@ -174,6 +178,7 @@ def _rows():
             3,
         ),
         ("mixed_bfloat16", [constant, "--config.train.precision=mixed_bfloat16"], 3),
+        ("pack2", ["--config.gan.pack=2"], 5),
     ):
         rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
