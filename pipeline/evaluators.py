@@ -77,7 +77,15 @@ class Context:
         if self.eligible is not None:
             keep = tf.data.Dataset.from_tensor_slices(self.eligible)
             ds = tf.data.Dataset.zip(ds, keep).filter(lambda example, k: k).map(lambda example, k: example)
-        ds = ds.shuffle(self.real_count, seed=self.config.seed, reshuffle_each_iteration=False)
+        seed = self.config.seed
+
+        def shuffled(_):
+            # TF pairs an op's seed with the global one, which the train stage sets (to config.seed)
+            # only when it trains: fix the pair, so an evaluate-only run reads the same real halves.
+            tf.compat.v1.get_default_graph().seed = seed
+            return ds.shuffle(self.real_count, seed=seed, reshuffle_each_iteration=False)
+
+        ds = tf.data.Dataset.range(1).flat_map(shuffled)
         yield from ds.skip(offset).take(n).batch(self.config.eval.batch_size).as_numpy_iterator()
 
     def real(self, n, offset=0):

@@ -8,6 +8,7 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from configs import digits_dcgan
 from gan_tf import data
@@ -195,6 +196,27 @@ def test_real_references_leave_out_the_digits_the_classifier_saw(tmp_path, sourc
     assert distance.min(axis=1).max() < 1e-10
     nearest = held_out[distance.argmin(axis=1)]
     assert len(np.unique(np.asarray(nearest))) > 100  # many distinct digits, not a handful
+
+
+def test_real_halves_do_not_depend_on_the_global_seed(tmp_path):
+    """The train stage sets TF's global seed to config.seed only when it trains; evaluate reads the
+    same real examples either way: those of a shuffle seeded (config.seed, config.seed)."""
+    from pipeline import evaluators, ingest
+
+    config = shrink(digits_dcgan.get_config())
+    config.seed, config.data.image_size = 3, 8
+    cli.run_stages(["ingest"], config, str(tmp_path))
+    ingest_dir = str(tmp_path / "ingest")
+    count = ingest.dataset_info(ingest_dir)["count"]
+    tf.random.set_seed(config.seed)  # what a run that trained has set
+    stream = ingest.read_records(ingest_dir).shuffle(count, seed=config.seed, reshuffle_each_iteration=False)
+    expected = np.stack(list(stream.as_numpy_iterator()))
+    no_generator = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
+    ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, no_generator, None)
+    for global_seed in (None, 12345, config.seed):
+        tf.random.set_seed(global_seed)
+        np.testing.assert_array_equal(ctx.real(count), expected)
+    np.testing.assert_array_equal(ctx.real(50, offset=100), expected[100:150])
 
 
 def test_images_without_a_feature_extractor_get_the_sliced_wasserstein_distance(tmp_path, capsys):
