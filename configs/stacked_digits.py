@@ -2,12 +2,11 @@
 PacGAN's Stacked MNIST, at 16 px with a DCGAN whose D judges pairs (PacDCGAN2, gan.pack=2) and a
 learning rate decaying linearly to 0. Modes are counted by the digits classifier per channel.
 
-Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples): the decay moved it most, packing next.
-The former recipe (no packing, constant rate) reached 907-966 modes with class KL 0.59-0.81; packing
-alone 980-985 and 0.38-0.56; the decay alone 995 / 0.33 (seed 0); both 991-999 modes and KL
-0.21-0.37, still above PacGAN's 0.06 (goal 0.10; real digits score 0.04 at this count). More steps
-let D overfit the 1797 digits (10 000 steps: 967 / 0.55); EMA, SN, R1 0.1, pack 4, latent refinement
-and DRS each moved seed 0 by less than the seeds differ.
+Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 995.3 +- 3.3 modes and
+class KL 0.271 +- 0.070 (goal 0.10; real digits score 0.034 at this count). The former recipe (no
+packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone 983.3 / 0.460. More
+steps let D overfit the 1797 digits (10 000 steps: 967 / 0.546 on seed 0). R1 0.1 lowers FID (30.4
+against 34.2) but not KL; pack 4, SN and 3 000 steps changed seed 0 by less than the seeds differ.
 
     python -m pipeline.run --config=configs/stacked_digits.py --workdir=runs/stacked
     # conditional on the 1000 classes (G(z, label), projection D; conditional_accuracy, intra_fid),

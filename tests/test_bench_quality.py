@@ -202,12 +202,12 @@ def test_image_rows_show_the_class_reference_only_when_counted_at_the_samples_co
 
     results = [stacked("stacked_digits_default", s, 0.1 + s / 10, 0.02 + s / 100, 26000) for s in (0, 1)]
     results += [stacked("stacked_digits_pack4", 0, 0.3, 0.18, None)]  # an old record: the held-out half
-    results += [stacked("stacked_digits_linear", 0, 0.3, 0.18, 1567)]
+    results += [stacked("stacked_digits_no_pack", 0, 0.3, 0.18, 1567)]
     path = tmp_path / "B.md"
     quality_report.write(results, quality._rows(), str(path))
     lines = {x.split(" |")[0]: x for x in path.read_text().splitlines() if x.startswith("| stacked")}
     assert (
         "| 990.5 ± 0.5 (1000.0 ± 0.0) | 0.150 ± 0.050 (0.025 ± 0.005) |" in lines["| stacked_digits_default"]
     )
-    for old in ("| stacked_digits_pack4", "| stacked_digits_linear"):
+    for old in ("| stacked_digits_pack4", "| stacked_digits_no_pack"):
         assert "| 990.0 | 0.300 | 40.00 (2.00) |" in lines[old]
