@@ -89,8 +89,6 @@ def _rows():
             "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
             "latent": ["--config.export.refine=latent"],
             "drs": ["--config.export.refine=drs"],
-        "width64": ["--config.model.width=64"],
-        "batch128": ["--config.train.batch_size=128"],
         }
         for option, extra in options.items():
             rows[f"{data}_{option}"] = ("options (each alone)", config, none + extra, 3)
@@ -147,7 +145,8 @@ def _rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay; each row below changes one thing.
+    # The shipped stacked recipe packs pairs with a linear decay; the rows below change it (the former
+    # default and the EMA rows: its no-packing, constant-rate recipe).
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
         "default": [],

@@ -16,8 +16,6 @@ import shutil
 import tempfile
 import time
 
-from gan_tf import __version__
-
 SECTIONS = {
     "ingest": ("seed", "data"),
     "train": ("seed", "model", "gan", "train", "distribution"),
@@ -150,6 +148,8 @@ class Stage:
             self.inputs[upstream] = manifest["fingerprint"]
         # The code version is part of the key (as TFX keys on component versions): bump
         # gan_tf.__version__ when a change alters what a stage produces.
+        from gan_tf import __version__  # here, not at the top: importing gan_tf starts TensorFlow
+
         self.fingerprint = fingerprint([name, __version__, self.config_fingerprint, self.inputs])
         self.started = time.time()
 

@@ -146,8 +146,9 @@ class ImageMetrics:
     Generated samples are compared with one half of the (shuffled) real set; the reference line
     compares the other half with it, so it shows what a perfect generator would score. Real examples
     the feature extractor was trained on are left out of both halves. Modes and class KL depend on the
-    sample count, so for stacked digits (independent channels) the reference counts them over as many
-    real classes as there are samples, recombined channel by channel (`metrics.recombined_classes`)."""
+    sample count, so for stacked digits (independent channels; unconditional G) the reference counts
+    them over as many real classes as there are samples, recombined channel by channel
+    (`metrics.recombined_classes`)."""
 
     name = "image_metrics"
 
@@ -178,9 +179,10 @@ class ImageMetrics:
         for tag, acc in (("fake", fake), ("reference", other)):
             values[tag] = self._compare(real, acc, cfg)
         reference_n = {}
-        if other.classes and other.num_classes > 10:  # stacked digits: count at the generator's n
-            channels = int(round(np.log10(other.num_classes)))
-            classes = metrics.recombined_classes(np.concatenate(other.classes), channels, fake.n, seed=0)
+        ids = ingest.digit_ids(ctx.ingest_dir)
+        if other.classes and ids is not None and ids.shape[1] > 1 and not ctx.classes:
+            # stacked digits (independent channels), unconditional: count at the generator's n
+            classes = metrics.recombined_classes(np.concatenate(other.classes), ids.shape[1], fake.n, seed=0)
             values["reference"]["modes"], values["reference"]["class_kl"] = metrics.class_coverage(
                 classes, other.num_classes
             )

@@ -76,7 +76,7 @@ def test_inception_plumbing_with_random_weights(tmp_path):
 
 def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir, capsys):
     config = shrink(digits_dcgan.get_config(), steps=4)
-    config.data.image_size = 8
+    config.data.image_size, config.data.channels = 8, 3  # grey repeated: 3 labels, always equal
     config.eval.classifier_dir = classifier_dir
     config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 400, 200
     config.eval.kid_subsets, config.eval.kid_subset_size = 10, 200
@@ -100,7 +100,9 @@ def test_image_metrics_in_the_evaluate_stage(tmp_path, classifier_dir, capsys):
     assert report["fid"]["num_samples"] == 400 and report["fid"]["reference_num_samples"] == 400
     # Real vs real is far closer than a 4-step generator vs real.
     assert report["fid"]["reference"] < report["fid"]["value"]
+    # The channels are one digit, so real data has 10 of the 1000 classes (not recombined as stacks).
     assert report["modes"]["reference"] == 10 and report["recall"]["reference"] > 0.5
+    assert report["modes"]["reference_num_samples"] == 400
     assert report["fid"]["extractor_held_out_accuracy"] >= 0.97
     # The classifier came from eval.classifier_dir's cache; the workdir holds no copy.
     assert not any(name.startswith("classifier_") for name in os.listdir(workdir))
@@ -217,6 +219,7 @@ def test_real_halves_do_not_depend_on_the_global_seed(tmp_path):
         tf.random.set_seed(global_seed)
         np.testing.assert_array_equal(ctx.real(count), expected)
     np.testing.assert_array_equal(ctx.real(50, offset=100), expected[100:150])
+    tf.random.set_seed(None)
 
 
 def test_images_without_a_feature_extractor_get_the_sliced_wasserstein_distance(tmp_path, capsys):
@@ -244,14 +247,17 @@ def test_the_classifier_trains_the_same_whether_or_not_the_process_had_determini
     code = (
         "import sys, numpy as np, tensorflow as tf; from gan_tf.metrics import features\n"
         "if sys.argv[1] == 'on': tf.config.experimental.enable_op_determinism()\n"
+        "from tensorflow.python.framework import config\n"
         "model, _ = features.train_digits_classifier(8, seed=3, epochs=2)\n"
-        "print(repr(float(sum(np.abs(w).astype(np.float64).sum() for w in model.get_weights()))))"
+        "print(repr(float(sum(np.abs(w).astype(np.float64).sum() for w in model.get_weights()))))\n"
+        "print(config.is_op_determinism_enabled())"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     sums = [
         subprocess.run(
             [sys.executable, "-c", code, state], capture_output=True, text=True, check=True, env=env
-        ).stdout.split()[-1]
+        ).stdout.split()[-2:]
         for state in ("on", "off")
     ]
-    assert sums[0] == sums[1]
+    assert sums[0][0] == sums[1][0]  # the same weights
+    assert [out[1] for out in sums] == ["True", "False"]  # and the process's setting left as it was

@@ -215,14 +215,36 @@ def test_ema_generator_is_what_training_publishes(tmp_path):
     assert any(np.array_equal(ckpt.get_tensor(kernel), k) for k in kernels)
 
 
-def test_packed_images_train_through_the_pipeline(tmp_path):
-    """PacDCGAN (gan.pack = 2 on images): D's input stacks two images' channels; the train stage runs."""
+def test_packed_stacked_digits_through_the_pipeline(tmp_path, classifier_dir):
+    """PacDCGAN (the stacked config's gan.pack = 2): D's input stacks two images' channels. Evaluate
+    counts the real reference's modes and class KL over as many classes as samples, the real half's
+    digits recombined channel by channel."""
     from configs import stacked_digits
+    from gan_tf import metrics
+    from gan_tf.metrics import features
+    from pipeline import evaluators, ingest
     from tests.test_sources import shrink
 
     config = shrink(stacked_digits.get_config(), steps=2)
-    config.data.num_examples, config.gan.pack = 200, 2
-    cli.run_stages(["ingest", "train"], config, str(tmp_path))
+    config.data.num_examples, config.data.image_size = 3000, 8
+    config.eval.features, config.eval.num_samples, config.eval.batch_size = "digits_classifier", 500, 100
+    config.eval.classifier_dir, config.eval.kid_subsets, config.eval.kid_subset_size = classifier_dir, 5, 50
+    assert config.gan.pack == 2
+    cli.run_stages(["ingest", "train", "evaluate"], config, str(tmp_path))
     d = keras.models.load_model(os.path.join(tmp_path, "train", "discriminator.keras"), compile=False)
-    assert d.input_shape == (None, 16, 16, 6)  # 2 x 3 channels
+    assert d.input_shape == (None, 8, 8, 6)  # 2 x 3 channels
     assert read_json(os.path.join(tmp_path, "train", "manifest.json"))["outputs"]["steps"] == 2
+    report = read_json(os.path.join(tmp_path, "evaluate", "metrics.json"))["metrics"]
+    assert report["modes"]["reference_num_samples"] == report["class_kl"]["reference_num_samples"] == 500
+    assert report["fid"]["reference_num_samples"] < 500  # the held-out half of 3000 stacks
+    # The reference by hand: the other real half, classified, recombined to 500 classes.
+    ingest_dir = str(tmp_path / "ingest")
+    classifier = evaluators.digits_classifier(str(tmp_path), config.seed, cache_dir=classifier_dir)
+    no_generator = keras.Sequential([keras.Input((4,)), keras.layers.Identity()])
+    ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, no_generator, None)
+    ctx.leave_out_digits(features.digits_split(config.seed)[0])
+    half = ctx.real_count // 2
+    classes = classifier(ctx.real(half, offset=half))["classes"]
+    expected = metrics.class_coverage(metrics.recombined_classes(classes, 3, 500, seed=0), 1000)
+    assert (report["modes"]["reference"], report["class_kl"]["reference"]) == pytest.approx(expected)
+    assert expected[0] > half  # more classes than the half holds examples: recombined

@@ -81,17 +81,25 @@ def train_digits_classifier(size=8, seed=0, epochs=60):
     the held-out half, which it never saw)."""
     images, labels = data.load_digits(size)
     train, test = digits_split(seed)
-    # Deterministic ops on: they round differently, so the classifier (and every metric read through
-    # it) would otherwise depend on whether the process had trained a GAN first.
+    from tensorflow.python.framework import config as tf_config  # no public getter in TF 2.21
+
+    # Deterministic ops on while it trains (then as they were): they round differently, so the
+    # classifier (and every metric read through it) would otherwise depend on whether the process had
+    # trained a GAN first.
+    was_deterministic = tf_config.is_op_determinism_enabled()
     distribute.set_seed(seed)
-    model = build_digits_classifier(size)
-    model.compile(
-        keras.optimizers.Adam(2e-3),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
-    model.fit(images[train], labels[train], batch_size=64, epochs=epochs, verbose=0, shuffle=True)
-    accuracy = float(np.mean(model.predict(images[test], verbose=0).argmax(-1) == labels[test]))
+    try:
+        model = build_digits_classifier(size)
+        model.compile(
+            keras.optimizers.Adam(2e-3),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        model.fit(images[train], labels[train], batch_size=64, epochs=epochs, verbose=0, shuffle=True)
+        accuracy = float(np.mean(model.predict(images[test], verbose=0).argmax(-1) == labels[test]))
+    finally:
+        if not was_deterministic:
+            tf_config.disable_op_determinism()
     return model, accuracy
 
 
