@@ -6,7 +6,8 @@ Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 995.3 
 class KL 0.271 +- 0.070 (goal 0.10; real digits score 0.034 at this count). The former recipe (no
 packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone 983.3 / 0.460. More
 steps let D overfit the 1797 digits (10 000 steps: 967 / 0.546 on seed 0). R1 0.1 lowers FID (30.4
-against 34.2) but not KL; pack 4, SN and 3 000 steps changed seed 0 by less than the seeds differ.
+against 34.2) but not KL. On seed 0 (default KL 0.205) DRS, latent refinement, batch 128, pack 4,
+3 000 steps, width 64 and SN each gave KL 0.19-0.28.
 
     python -m pipeline.run --config=configs/stacked_digits.py --workdir=runs/stacked
     # conditional on the 1000 classes (G(z, label), projection D; conditional_accuracy, intra_fid),
