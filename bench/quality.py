@@ -164,6 +164,8 @@ def _rows():
         "drs": ["--config.export.refine=drs"],
         "width64": ["--config.model.width=64"],
         "batch128": ["--config.train.batch_size=128"],
+        "d_lr1e-4": ["--config.train.d_lr=1e-4"],
+        "d_lr4e-4": ["--config.train.d_lr=4e-4"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py decays its rate linearly; the rows with `constant` ran the former constant rate.
