@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import data, distribute, models, networks, packing, refine, topk
-from pipeline import cli
+from pipeline import cli, guided
 from pipeline.artifacts import read_json
 from tests.pipeline_helpers import LATENT, tiny
 
@@ -199,6 +199,9 @@ def test_refinement_through_evaluate_and_export(tmp_path, mode):
         moved = not np.allclose(served, generator(z).numpy(), atol=1e-3)  # the refinement did something
         assert config.gan.pack == 2 and moved
         np.testing.assert_allclose(scanned[setting], served, rtol=1e-5, atol=1e-5)
+        sampler = guided.for_train_dir(config, generator, str(tmp_path / "train"))  # what evaluate scores
+        for rows in (slice(0, 300), slice(300, 307)):  # two batch sizes through one compiled function
+            np.testing.assert_allclose(sampler.samples(z[rows]), served[rows], rtol=1e-5, atol=1e-5)
     if mode == "drs":
         out = loaded.signatures["sample"](num_samples=tf.constant(7), seed=tf.constant(3, tf.int64))
         assert out["samples"].shape == (7, 2)
