@@ -172,6 +172,8 @@ def _rows():
         "batch128": ["--config.train.batch_size=128"],
         "d_lr1e-4": ["--config.train.d_lr=1e-4"],
         "d_lr4e-4": ["--config.train.d_lr=4e-4"],
+        "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
+        "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py decays its rate linearly; the rows with `constant` ran the former constant rate.
