@@ -188,6 +188,9 @@ def _rows():
         ),
         ("mixed_bfloat16", [constant, "--config.train.precision=mixed_bfloat16"], 3),
         ("pack2", ["--config.gan.pack=2"], 5),
+        ("ema", ["--config.train.ema_decay=0.999"], 5),
+        ("r1", ["--config.gan.r1_weight=0.1"], 5),
+        ("d_lr1e-4", ["--config.train.d_lr=1e-4"], 5),
     ):
         rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
