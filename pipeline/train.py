@@ -7,6 +7,7 @@ from its latest checkpoint, bit-identical to an uninterrupted one, and the finis
 to DIR/train/ in one rename.
 """
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -37,7 +38,7 @@ def run(config, workdir, force=False):
             write_json(key_file, {"fingerprint": stage.fingerprint})
     # A multi-worker non-chief trains in step with the chief, resuming from the chief's checkpoints,
     # and writes its own (checkpoints, logs, generator) to a scratch directory that is removed.
-    out_dir = partial if chief else tempfile.mkdtemp(prefix="gan-tf-worker-")
+    out_dir = partial if chief else _worker_scratch(workdir)
     try:
         final_step = run_fn(config, stage.input_dir("ingest"), out_dir, resume_dir=partial)
     finally:
@@ -60,6 +61,17 @@ def run(config, workdir, force=False):
         },
     )
     return stage.dir
+
+
+def _worker_scratch(workdir):
+    """A non-chief's scratch directory in TMPDIR, named by the workdir and the task and emptied when the
+    task starts: a killed worker's leftovers are cleared by its restart."""
+    kind, index, _ = distribute.cluster_from_env()
+    run = hashlib.sha256(os.path.abspath(workdir).encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"gan-tf-worker-{run}-{kind}{index}")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
 
 
 def build_networks(config, meta):
