@@ -139,6 +139,9 @@ def _joint(probs):
     return joint
 
 
+_KL_PARTS = ("class_kl_channels", "class_total_correlation")
+
+
 class ImageMetrics:
     """FID (streamed), KID, precision/recall/density/coverage in the extractor's feature space; with
     the digits classifier also the Inception Score, the modes hit and KL(class histogram || uniform).
@@ -148,7 +151,8 @@ class ImageMetrics:
     the feature extractor was trained on are left out of both halves. Modes and class KL depend on the
     sample count, so for stacked digits (independent channels; unconditional G) the reference counts
     them over as many real classes as there are samples, recombined channel by channel
-    (`metrics.recombined_classes`)."""
+    (`metrics.recombined_classes`). For stacked digits the class KL is also split into the sum of the
+    channels' digit KLs and their total correlation (`metrics.class_kl_parts`)."""
 
     name = "image_metrics"
 
@@ -180,13 +184,17 @@ class ImageMetrics:
             values[tag] = self._compare(real, acc, cfg)
         reference_n = {}
         ids = ingest.digit_ids(ctx.ingest_dir)
-        if other.classes and ids is not None and ids.shape[1] > 1 and not ctx.classes:
-            # stacked digits (independent channels), unconditional: count at the generator's n
-            classes = metrics.recombined_classes(np.concatenate(other.classes), ids.shape[1], fake.n, seed=0)
-            values["reference"]["modes"], values["reference"]["class_kl"] = metrics.class_coverage(
-                classes, other.num_classes
-            )
-            reference_n = {"modes": fake.n, "class_kl": fake.n}
+        if other.classes and ids is not None and ids.shape[1] > 1:  # stacked digits
+            classes = {"fake": np.concatenate(fake.classes), "reference": np.concatenate(other.classes)}
+            if not ctx.classes:  # unconditional (independent channels): count at the generator's n
+                classes["reference"] = metrics.recombined_classes(classes["reference"], ids.shape[1], fake.n)
+                values["reference"]["modes"], values["reference"]["class_kl"] = metrics.class_coverage(
+                    classes["reference"], other.num_classes
+                )
+                reference_n = dict.fromkeys(("modes", "class_kl", *_KL_PARTS), fake.n)
+            for tag, labels in classes.items():  # class KL = the channels' KLs + their total correlation
+                channel_kls, total_correlation = metrics.class_kl_parts(labels, ids.shape[1])
+                values[tag].update(zip(_KL_PARTS, (sum(channel_kls), total_correlation), strict=True))
         return {
             name: {
                 "value": value,

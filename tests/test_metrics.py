@@ -216,3 +216,28 @@ def test_recombined_uniform_classes_reach_the_multinomial_kl_floor():
         for s in range(5)
     ]
     assert np.mean(kls) == pytest.approx(999 / (2 * 26_000), rel=0.1)
+
+
+def test_class_kl_parts_by_hand():
+    # Channels that always show the same digit, each digit equally often: every channel is uniform
+    # (KL 0), and the 10 classes hit of 1000 put all of KL = log(1000 / 10) in the total correlation.
+    same = np.repeat(np.arange(10) * 111, 7)
+    channel_kls, total_correlation = metrics.class_kl_parts(same, 3)
+    assert channel_kls == pytest.approx([0.0, 0.0, 0.0], abs=1e-12)
+    assert total_correlation == pytest.approx(np.log(100.0))
+    # Independent channels, each class repeated (its product of per-channel counts) times: the joint
+    # is exactly the product of the marginals, so the total correlation is 0 and channel c's KL is
+    # sum p log(10 p) of its counts.
+    counts = [np.arange(1, 11), np.full(10, 3), np.array([5, 1, 1, 1, 1, 1, 1, 1, 1, 7])]
+    classes = np.repeat(np.arange(1000), np.einsum("i,j,k->ijk", *counts).ravel())
+    channel_kls, total_correlation = metrics.class_kl_parts(classes, 3)
+    for kl, c in zip(channel_kls, counts, strict=True):
+        p = c / c.sum()
+        assert kl == pytest.approx(np.sum(p * np.log(10 * p)))
+    assert total_correlation == pytest.approx(0.0, abs=1e-12)
+    # Any histogram: the parts add up to class_coverage's KL to the uniform.
+    skewed = np.random.default_rng(0).choice(
+        1000, size=5000, p=np.random.default_rng(1).dirichlet(np.ones(1000))
+    )
+    channel_kls, total_correlation = metrics.class_kl_parts(skewed, 3)
+    assert sum(channel_kls) + total_correlation == pytest.approx(metrics.class_coverage(skewed, 1000)[1])

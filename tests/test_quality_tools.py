@@ -251,3 +251,7 @@ def test_packed_stacked_digits_through_the_pipeline(tmp_path, classifier_dir):
     expected = metrics.class_coverage(metrics.recombined_classes(classes, 3, 500, seed=0), 1000)
     assert (report["modes"]["reference"], report["class_kl"]["reference"]) == pytest.approx(expected)
     assert expected[0] > half  # more classes than the half holds examples: recombined
+    for key in ("value", "reference"):  # class KL = the channels' digit KLs + their total correlation
+        parts = report["class_kl_channels"][key] + report["class_total_correlation"][key]
+        assert parts == pytest.approx(report["class_kl"][key], rel=1e-9, abs=1e-12)
+    assert report["class_total_correlation"]["reference_num_samples"] == 500

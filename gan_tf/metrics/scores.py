@@ -36,3 +36,22 @@ def recombined_classes(classes, channels, n, seed=0):
     rng = np.random.default_rng(seed)
     rows = rng.integers(len(classes), size=(n, channels))
     return digits[rows, np.arange(channels)] @ place
+
+
+def class_kl_parts(classes, channels):
+    """KL(class histogram || uniform) of `channels`-digit classes split into its two parts:
+
+        KL(p || U_{10^C}) = sum_c KL(p_c || U_10) + KL(p || p_1 x ... x p_C),
+
+    p_c the histogram of channel c's digit. Returns (the C channel KLs: digits made too often or too
+    rarely in each channel, the total correlation: channels that are not independent)."""
+    classes = np.asarray(classes, np.int64)
+    digits = classes[:, None] // 10 ** np.arange(channels - 1, -1, -1) % 10
+    marginals = [np.bincount(digits[:, c], minlength=10) / len(classes) for c in range(channels)]
+    channel_kls = [float(np.sum(m[m > 0] * np.log(10 * m[m > 0]))) for m in marginals]
+    joint = np.bincount(classes, minlength=10**channels) / len(classes)
+    independent = marginals[0]
+    for m in marginals[1:]:
+        independent = np.outer(independent, m).ravel()
+    hit = joint > 0
+    return channel_kls, float(np.sum(joint[hit] * np.log(joint[hit] / independent[hit])))
