@@ -1,7 +1,7 @@
 """scikit-learn's bundled 8x8 digits (1797 images) upsampled to 16 px, DCGAN, non-saturating loss,
 scored with the digits classifier (FID/KID/precision-recall in its feature space, IS, modes, class KL).
 The learning rate decays linearly to 0 and D's is half G's (BENCHMARKS.md, 5 seeds: classifier-FID
-4.12 +- 1.60; with D's rate equal to G's, row digits_d_lr2e-4, 4.91 +- 1.27; with that and a constant
+4.12 +- 1.43; with D's rate equal to G's, row digits_d_lr2e-4, 4.91 +- 1.27; with that and a constant
 rate, row digits_constant, 6.38 +- 2.31).
 
     python -m pipeline.run --config=configs/digits_dcgan.py --workdir=runs/digits
