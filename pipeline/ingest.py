@@ -132,7 +132,7 @@ def read_records(ingest_dir, with_labels=False):
 
     def parse(records):  # a batch at a time: 25x faster than one record per call (100 000 2D points: 0.2 s)
         features = tf.io.parse_example(records, spec)
-        x = tf.reshape(tf.io.decode_raw(features["x"], tf.float32), [-1, *shape])
+        x = tf.reshape(tf.io.decode_raw(features["x"], tf.float32), [tf.shape(records)[0], *shape])
         return (x, features["label"]) if with_labels else x
 
     return tf.data.TFRecordDataset(files).batch(_PARSE_BATCH).map(parse).unbatch()

@@ -64,13 +64,18 @@ def run(config, workdir, force=False):
 
 
 def _worker_scratch(workdir):
-    """A non-chief's scratch directory in TMPDIR, named by the workdir and the task and emptied when the
-    task starts: a killed worker's leftovers are cleared by its restart."""
+    """A non-chief's scratch directory in TMPDIR, named by the user, the workdir and the task and emptied
+    when the task starts: a killed worker's leftovers are cleared by its restart."""
     kind, index, _ = distribute.cluster_from_env()
     run = hashlib.sha256(os.path.abspath(workdir).encode()).hexdigest()[:12]
-    path = os.path.join(tempfile.gettempdir(), f"gan-tf-worker-{run}-{kind}{index}")
+    path = os.path.join(tempfile.gettempdir(), f"gan-tf-worker-{os.getuid()}-{run}-{kind}{index}")
     shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
+    try:
+        os.makedirs(path, mode=0o700)
+    except FileExistsError:
+        raise PipelineError(
+            f"cannot clear this worker's scratch directory {path}; remove it and restart"
+        ) from None
     return path
 
 

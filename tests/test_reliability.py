@@ -106,6 +106,7 @@ def test_read_records_yields_every_record_in_file_order(tmp_path):
             want.append(np.frombuffer(example.features.feature["x"].bytes_list.value[0], np.float32))
     got = np.stack(list(ingest.read_records(os.path.join(workdir, "ingest")).as_numpy_iterator()))
     assert len(want) == meta["count"] == 2000 and meta["count"] % ingest._PARSE_BATCH
+    assert got.shape == (2000, *meta["shape"])
     np.testing.assert_array_equal(got, np.stack(want).reshape(got.shape))
 
 
