@@ -11,7 +11,7 @@ left modes behind, then won. PacGAN's maxout D keeps learning through those step
 chance as G matches the data. Before that, D's rate: equal to G's (row grid25_former_default), two
 of six seeds failed with D at chance for thousands of steps. 8 000 steps instead of 12 000 (row
 grid25_steps8k, LeakyReLU D) dropped modes on 2 of 3 seeds. Half the batch with a 128 x 5 maxout D
-(row grid25_fast) took 0.45 of `make run`'s time (bench/run_time.md, one round) but left HQ below
+(row grid25_fast) took 0.39 of `make run`'s time (bench/run_time.md, one round) but left HQ below
 97 % on 3 of 10 seeds; a third more steps on it (row grid25_fast_16k) dropped modes on 2 of 10
 seeds. Capacity and packing moved grid-25 first (the former 256-wide 3/2 pair left
 most samples between modes; packing took it from 22 to 25 modes).
