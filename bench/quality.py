@@ -178,21 +178,16 @@ def _rows():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py decays its rate linearly with D's rate half G's; the rows with `former_d` ran D's
     # rate equal to G's, those with `constant` the former constant rate.
-    former_d = "--config.train.d_lr=2e-4"
+    former_d, augment = "--config.train.d_lr=2e-4", "--config.train.augment=diffaugment"
     for name, extra, seeds in (
         ("default", [], 5),
         ("default_r1", ["--config.gan.r1_weight=0.1"], 5),
         ("d_lr2e-4", [former_d], 5),  # the former default
         ("constant", [former_d, constant], 5),
-        ("diffaugment", [former_d, constant, "--config.train.augment=diffaugment"], 5),
+        ("diffaugment", [former_d, constant, augment], 5),
         (
             "diffaugment_translation",
-            [
-                former_d,
-                constant,
-                "--config.train.augment=diffaugment",
-                "--config.train.augment_policy=translation",
-            ],
+            [former_d, constant, augment, "--config.train.augment_policy=translation"],
             3,
         ),
         ("mixed_bfloat16", [former_d, constant, "--config.train.precision=mixed_bfloat16"], 3),
