@@ -27,6 +27,9 @@ import time
 import numpy as np
 from absl import app, flags
 
+from bench import quality_rows
+from bench.quality_rows import TRAINED_BY
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS_DIR = flags.DEFINE_string("runs_dir", os.path.join(ROOT, "runs", "bench"), "Where the runs train.")
 RESULTS = flags.DEFINE_string(
@@ -39,171 +42,6 @@ MAX_SEEDS = flags.DEFINE_integer("max_seeds", 0, "Run at most this many seeds pe
 ROWS_FLAG = flags.DEFINE_list("rows", [], "Only these rows (default: all, or the quick ones).")
 REPORT_ONLY = flags.DEFINE_bool("report_only", False, "Write BENCHMARKS.md from the results so far.")
 OUTPUT = flags.DEFINE_string("output", os.path.join(ROOT, "BENCHMARKS.md"), "The report.")
-
-LOSSES = ("minimax", "non_saturating", "wgan", "wgan_gp", "hinge", "least_squares")
-WGAN = ["--config.gan.n_critic=5", "--config.train.beta_2=0.9"]
-# The 2D discriminator before PacGAN's maxout D (3 x 200 units x 5 pieces) became grid-25's and
-# ring-8's: LeakyReLU(0.2) units, model.hidden wide. The rows that carry it were trained with it.
-LEAKY_D = ["--config.model.d_maxout=0", "--config.model.d_hidden=0"]
-# gan-tf 0.2's ring-8 recipe (hinge + SN, the 256-wide 3/2 pair, batch 256, Adam 1e-4, 6 000 steps),
-# kept with its option rows: the evidence that moved ring-8 to the packed 400-wide recipe.
-FORMER_RING8 = [
-    *LEAKY_D,
-    "--config.model.hidden=256",
-    "--config.model.g_depth=3",
-    "--config.model.d_depth=2",
-    "--config.model.spectral_norm=true",
-    "--config.gan.loss=hinge",
-    "--config.gan.pack=1",
-    "--config.train.batch_size=256",
-    "--config.train.d_lr=1e-4",
-    "--config.train.g_lr=1e-4",
-    "--config.train.lr_schedule=constant",
-    "--config.train.log_every=100",
-    "--config.export.refine=none",
-]
-
-FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
-
-
-def _rows():
-    """name -> (group, config file, overrides, seeds)."""
-    rows = {}
-    for data in ("grid25", "ring8"):
-        config = f"configs/{data}.py"
-        rows[f"{data}_default"] = ("shipped defaults", config, [], 10)
-        for loss in LOSSES:
-            extra = WGAN if loss.startswith("wgan") else []
-            rows[f"{data}_{loss}"] = ("loss variants", config, [f"--config.gan.loss={loss}", *extra], 3)
-        rows[f"{data}_hinge_sn"] = (
-            "loss variants",
-            config,
-            ["--config.gan.loss=hinge", "--config.model.spectral_norm=true"],
-            3,
-        )
-        none = ["--config.train.ema_decay=0", "--config.export.refine=none", "--config.gan.pack=1"]
-        options = {
-            "plain": [],
-            "ema": ["--config.train.ema_decay=0.999"],
-            "pack2": ["--config.gan.pack=2"],
-            "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
-            "latent": ["--config.export.refine=latent"],
-            "drs": ["--config.export.refine=drs"],
-        }
-        for option, extra in options.items():
-            rows[f"{data}_{option}"] = ("options (each alone)", config, none + extra, 3)
-        combination = none + options["pack2"] + options["latent"]
-        rows[f"{data}_pack2_latent"] = ("options (combined)", config, combination, 3)
-    former = "ring8: the former default (hinge + SN, 256 wide) and options on it"
-    rows["ring8_former_default"] = (former, "configs/ring8.py", FORMER_RING8, 10)
-    for option in ("ema", "pack2", "topk", "latent", "pack2_latent"):
-        extra = {"pack2_latent": options["pack2"] + options["latent"]}.get(option) or options[option]
-        rows[f"ring8_former_{option}"] = (former, "configs/ring8.py", FORMER_RING8 + extra, 3)
-    for data in ("grid25", "ring8"):
-        rows[f"{data}_leakyrelu_d"] = (
-            f"{data}: the former LeakyReLU discriminator (3 x 400) instead of maxout",
-            f"configs/{data}.py",
-            LEAKY_D,
-            10,
-        )
-        rows[f"{data}_refine_coarse"] = (  # the trained runs of {data}_leakyrelu_d, refined
-            "latent refinement: the former step (20 x 0.01) on the LeakyReLU-D runs",
-            f"configs/{data}.py",
-            [*LEAKY_D, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
-            10,
-        )
-    rows["grid25_fast"] = (  # make run's time: its goal is 5 min on 2 cores
-        "grid25: a faster recipe (half the batch, a narrower maxout D)",
-        "configs/grid25.py",
-        ["--config.train.batch_size=256", "--config.model.d_hidden=128"],
-        10,
-    )
-    rows["grid25_batch256"] = (  # stopped after seeds 2 and 6 (6: 11 modes); a full sweep runs the rest
-        "grid25: half the batch with the shipped maxout D",
-        "configs/grid25.py",
-        ["--config.train.batch_size=256"],
-        10,
-    )
-    rows["grid25_fast_16k"] = (  # grid25_fast's 80 s to spare on a third more steps: modes dropped on 2 seeds
-        "grid25: a faster recipe (half the batch, a narrower maxout D)",
-        "configs/grid25.py",
-        ["--config.train.batch_size=256", "--config.model.d_hidden=128", "--config.train.steps=16000"],
-        10,
-    )
-    rows["grid25_steps8k"] = (  # make run's time: its goal is 5 min on 2 cores
-        "grid25: a shorter schedule",
-        "configs/grid25.py",
-        [*LEAKY_D, "--config.train.steps=8000"],
-        3,
-    )
-    rows["grid25_former_latent"] = (  # the unpacked former default, refined with the former step
-        "grid25: the former default (D's rate equal to G's)",
-        "configs/grid25.py",
-        [*FORMER_GRID25, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"]
-        + none
-        + options["latent"],
-        3,
-    )
-    rows["grid25_former_default"] = (
-        "grid25: the former default (D's rate equal to G's)",
-        "configs/grid25.py",
-        FORMER_GRID25,
-        6,
-    )
-    stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay; the rows below change it (the former
-    # default and the EMA rows: its no-packing, constant-rate recipe).
-    constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
-    for name, extra in {
-        "default": [],
-        "former_default": [no_pack, constant],  # the DCGAN alone: 927 modes
-        "ema": [no_pack, constant, "--config.train.ema_decay=0.999"],
-        "pack2": [constant],
-        "pack2_ema": [constant, "--config.train.ema_decay=0.999"],
-        "no_pack": [no_pack],
-        "pack4": ["--config.gan.pack=4"],
-        "spectral_norm": ["--config.model.spectral_norm=True"],
-        "r1": ["--config.gan.r1_weight=0.1"],
-        "steps3k": ["--config.train.steps=3000"],
-        "steps10k": ["--config.train.steps=10000"],
-        "latent": ["--config.export.refine=latent"],
-        "drs": ["--config.export.refine=drs"],
-        "width64": ["--config.model.width=64"],
-        "batch128": ["--config.train.batch_size=128"],
-        "d_lr1e-4": ["--config.train.d_lr=1e-4"],
-        "d_lr4e-4": ["--config.train.d_lr=4e-4"],
-        "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
-        "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
-    }.items():
-        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
-    # digits_dcgan.py decays its rate linearly with D's rate half G's; the rows with `former_d` ran D's
-    # rate equal to G's, those with `constant` the former constant rate.
-    former_d, augment = "--config.train.d_lr=2e-4", "--config.train.augment=diffaugment"
-    for name, extra, seeds in (
-        ("default", [], 5),
-        ("default_r1", ["--config.gan.r1_weight=0.1"], 5),
-        ("d_lr2e-4", [former_d], 5),  # the former default
-        ("constant", [former_d, constant], 5),
-        ("diffaugment", [former_d, constant, augment], 5),
-        (
-            "diffaugment_translation",
-            [former_d, constant, augment, "--config.train.augment_policy=translation"],
-            3,
-        ),
-        ("mixed_bfloat16", [former_d, constant, "--config.train.precision=mixed_bfloat16"], 3),
-        ("pack2", [former_d, "--config.gan.pack=2"], 5),
-        ("ema", [former_d, "--config.train.ema_decay=0.999"], 5),  # seeds 0-1 run so far
-        ("r1", [former_d, "--config.gan.r1_weight=0.1"], 5),
-    ):
-        rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
-    rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
-    return rows
-
-
-QUICK_ROWS = ("grid25_default", "ring8_default")
-# rows that change only what follows training: they start from the named row's trained stages
-TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
-TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
 
 
 def run_python(*args):
@@ -377,8 +215,8 @@ def sweep(names, rows, workdir, path, seeds_cap=None):
 
 
 def main(argv):
-    rows = _rows()
-    names = ROWS_FLAG.value or (list(QUICK_ROWS) if QUICK.value else list(rows))
+    rows = quality_rows.rows()
+    names = ROWS_FLAG.value or (list(quality_rows.QUICK_ROWS) if QUICK.value else list(rows))
     unknown = [n for n in names if n not in rows]
     if unknown:
         raise app.UsageError(f"unknown rows {unknown}; valid: {', '.join(rows)}")

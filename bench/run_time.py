@@ -16,7 +16,7 @@ import time
 import numpy as np
 from absl import app, flags
 
-from bench import quality
+from bench import quality, quality_rows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "run_time.md")
@@ -27,7 +27,7 @@ VARIANTS = {
     "make_run": ("`make run` as shipped", []),
     "grid25_fast": (
         "bench row grid25_fast: half the batch, a 128 x 5 maxout D",
-        quality._rows()["grid25_fast"][2],
+        quality_rows.rows()["grid25_fast"][2],
     ),
 }
 ROUNDS = flags.DEFINE_integer("timed_rounds", 1, "Interleaved rounds (each recipe once per round).")

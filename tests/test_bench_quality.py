@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bench import quality, quality_report
+from bench import quality, quality_report, quality_rows
 
 
 def record(row, seed, modes, hq, kl, seconds=10.0):
@@ -15,7 +15,7 @@ def record(row, seed, modes, hq, kl, seconds=10.0):
 
 
 def test_report_means_stds_and_goals(tmp_path):
-    rows = quality._rows()
+    rows = quality_rows.rows()
     results = [record("grid25_default", s, 25, hq, 0.02) for s, hq in enumerate([0.97, 0.99])]
     results += [record("ring8_default", 0, 7, 0.99, 0.01)]
     results += [{"row": "ring8_wgan", "seed": 0, "wall_seconds": 3.0, "error": "diverged"}]
@@ -43,7 +43,7 @@ def test_report_means_stds_and_goals(tmp_path):
 def test_every_row_names_a_config_file_that_exists():
     import os
 
-    for name, (_group, config, overrides, seeds) in quality._rows().items():
+    for name, (_group, config, overrides, seeds) in quality_rows.rows().items():
         assert os.path.exists(os.path.join(quality.ROOT, config)), name
         assert seeds >= 1 and all(o.startswith("--config.") for o in overrides)
 
@@ -76,7 +76,7 @@ def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeyp
 
     results = [{**record("grid25_default", 0, 25, 0.99, 0.02, seconds=20.0), "train_seconds_reused": 300.0}]
     path = tmp_path / "B.md"
-    quality_report.write(results, quality._rows(), str(path))
+    quality_report.write(results, quality_rows.rows(), str(path))
     line = next(x for x in path.read_text().splitlines() if x.startswith("| grid25_default |"))
     assert line.endswith("| 320 |")
 
@@ -94,9 +94,8 @@ def test_share_training_copies_another_rows_trained_stages_once(tmp_path):
     assert (target / "train" / "manifest.json").read_text() == "train"
     quality.share_training(str(tmp_path / "missing"), str(tmp_path / "c" / "0"))  # nothing to share
     assert not (tmp_path / "c").exists()
-    assert set(quality.TRAINED_BY) <= set(quality._rows()) and set(quality.TRAINED_BY.values()) <= set(
-        quality._rows()
-    )
+    rows = quality_rows.rows()
+    assert set(quality_rows.TRAINED_BY) <= set(rows) and set(quality_rows.TRAINED_BY.values()) <= set(rows)
 
 
 def test_refine_scan_spread_in_units_of_std():
@@ -133,7 +132,7 @@ def test_refine_scan_refuses_runs_it_cannot_scan(tmp_path):
 
 
 def test_every_committed_record_ran_its_rows_current_definition():
-    rows = quality._rows()
+    rows = quality_rows.rows()
     records = quality.load_results(quality.RESULTS.default)
     assert records
     stale = quality.stale_records(records, rows)
@@ -141,7 +140,7 @@ def test_every_committed_record_ran_its_rows_current_definition():
 
 
 def test_a_record_is_stale_when_its_row_or_its_config_file_now_runs_something_else():
-    rows = quality._rows()
+    rows = quality_rows.rows()
     values = quality.config_values("configs/ring8.py", ["--config.seed=3"])
     ran = quality.record("ring8_default", rows["ring8_default"], 3, {"scores": {}}, 1.0, values)
     assert ran["config_values"]["model.d_maxout"] == 5 and ran["config_values"]["seed"] == 3
@@ -153,7 +152,7 @@ def test_a_record_is_stale_when_its_row_or_its_config_file_now_runs_something_el
     assert quality.stale_records([as_bool], rows) == [("ring8_default", 3)]
     logged = {**ran, "config_values": {**ran["config_values"], "train.log_every": 7}}  # not a result
     assert quality.stale_records([logged], rows) == []
-    relabelled = {**ran, "overrides": quality.LEAKY_D}
+    relabelled = {**ran, "overrides": quality_rows.LEAKY_D}
     assert quality.stale_records([relabelled], rows) == [("ring8_default", 3)]
 
 
@@ -204,7 +203,7 @@ def test_image_rows_show_the_class_reference_only_when_counted_at_the_samples_co
     results += [stacked("stacked_digits_pack4", 0, 0.3, 0.18, None)]  # an old record: the held-out half
     results += [stacked("stacked_digits_no_pack", 0, 0.3, 0.18, 1567)]
     path = tmp_path / "B.md"
-    quality_report.write(results, quality._rows(), str(path))
+    quality_report.write(results, quality_rows.rows(), str(path))
     lines = {x.split(" |")[0]: x for x in path.read_text().splitlines() if x.startswith("| stacked")}
     assert (
         "| 990.5 ± 0.5 (1000.0 ± 0.0) | 0.150 ± 0.050 (0.025 ± 0.005) |" in lines["| stacked_digits_default"]
