@@ -159,7 +159,8 @@ def rows():
         ("d_lr5e-5", ["--config.train.d_lr=5e-5"], 3),
         ("steps6k", ["--config.train.steps=6000"], 3),
         ("batch128", ["--config.train.batch_size=128"], 3),
-        ("width64", ["--config.model.width=64"], 3),
+        ("width64", ["--config.model.width=64"], 5),
+        ("width64_drs", ["--config.model.width=64", "--config.export.refine=drs"], 5),
     ):
         rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
@@ -170,4 +171,4 @@ QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
 TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
 TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
-TRAINED_BY["digits_drs"] = "digits_default"
+TRAINED_BY.update(digits_drs="digits_default", digits_width64_drs="digits_width64")
