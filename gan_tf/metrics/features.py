@@ -76,9 +76,10 @@ def digits_split(seed=0, train_fraction=0.5):
     return np.sort(order[:split]), np.sort(order[split:])
 
 
-def train_digits_classifier(size=8, seed=0, epochs=60):
+def train_digits_classifier(size=8, seed=0, epochs=60, attempt=0):
     """A CNN on the training half of `digits_split(seed)` at `size` px; returns (model, accuracy on
-    the held-out half, which it never saw)."""
+    the held-out half, which it never saw). `attempt` k > 0: the same split, another initialisation
+    and batch order (TF seeded with seed + 10 000 k)."""
     images, labels = data.load_digits(size)
     train, test = digits_split(seed)
     from tensorflow.python.framework import config as tf_config  # no public getter in TF 2.21
@@ -87,7 +88,7 @@ def train_digits_classifier(size=8, seed=0, epochs=60):
     # classifier (and every metric read through it) would otherwise depend on whether the process had
     # trained a GAN first.
     was_deterministic = tf_config.is_op_determinism_enabled()
-    distribute.set_seed(seed)
+    distribute.set_seed(seed + 10_000 * attempt)
     try:
         model = build_digits_classifier(size)
         model.compile(
