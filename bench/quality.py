@@ -6,14 +6,15 @@ seeds, scored through the exported model (make bench-quality; writes BENCHMARKS.
     python -m bench.quality --rows=grid25_default,ring8_default --report_only
     python -m bench.quality --rows=grid25_default --max_seeds=3   # part of a row now, the rest later
 
-Every run is one process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
+The rows (name -> group, config, overrides, seeds) are in bench/quality_rows.py. Every run is one
+process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
 then the export is scored as a user would use it: 2D mixtures by sampling `serving_default` with
 z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`); images from the
 evaluate stage's metrics.json (digits classifier). A finished run is recorded in
 bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the sweep can
 run across sittings. A row that changes only what follows training (export.*, eval.*) starts from
-another row's trained stages (`TRAINED_BY`); the pipeline keeps a stage whose config and inputs are
-unchanged, and the record then adds the train stage's own seconds to its wall time
+another row's trained stages (`quality_rows.TRAINED_BY`); the pipeline keeps a stage whose config
+and inputs are unchanged, and the record then adds the train stage's own seconds to its wall time
 (`train_seconds_reused`).
 """
 
@@ -28,7 +29,6 @@ import numpy as np
 from absl import app, flags
 
 from bench import quality_rows
-from bench.quality_rows import TRAINED_BY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS_DIR = flags.DEFINE_string("runs_dir", os.path.join(ROOT, "runs", "bench"), "Where the runs train.")
@@ -201,8 +201,9 @@ def sweep(names, rows, workdir, path, seeds_cap=None):
                 continue
             print(f"bench: {name} seed {seed} ...", flush=True)
             run_dir = os.path.join(workdir, name, str(seed))
-            if name in TRAINED_BY:
-                share_training(os.path.join(workdir, TRAINED_BY[name], str(seed)), run_dir)
+            if name in quality_rows.TRAINED_BY:
+                source = quality_rows.TRAINED_BY[name]
+                share_training(os.path.join(workdir, source, str(seed)), run_dir)
             _, config, overrides, _ = rows[name]
             values = config_values(config, [*overrides, f"--config.seed={seed}"])
             start = time.time()

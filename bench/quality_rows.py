@@ -137,30 +137,35 @@ def rows():
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
-    # digits_dcgan.py decays its rate linearly with D's rate half G's; the rows with `former_d` ran D's
-    # rate equal to G's, those with `constant` the former constant rate.
-    former_d, augment = "--config.train.d_lr=2e-4", "--config.train.augment=diffaugment"
+    # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
+    # the former 32 filters; of those, the rows with `former_d` ran D's rate equal to G's, and those with
+    # `constant` the former constant rate.
+    w32, former_d, augment = (
+        "--config.model.width=32",
+        "--config.train.d_lr=2e-4",
+        "--config.train.augment=diffaugment",
+    )
     for name, extra, seeds in (
-        ("default", [], 5),
-        ("default_r1", ["--config.gan.r1_weight=0.1"], 5),
-        ("d_lr2e-4", [former_d], 5),  # the former default
-        ("constant", [former_d, constant], 5),
-        ("diffaugment", [former_d, constant, augment], 5),
+        ("default", [], 10),
+        ("drs", ["--config.export.refine=drs"], 10),  # digits_default's trained runs, refined
+        ("width32", [w32], 5),  # the former default
+        ("width32_drs", [w32, "--config.export.refine=drs"], 5),
+        ("width32_r1", [w32, "--config.gan.r1_weight=0.1"], 5),
+        ("d_lr5e-5", [w32, "--config.train.d_lr=5e-5"], 3),
+        ("steps6k", [w32, "--config.train.steps=6000"], 3),
+        ("batch128", [w32, "--config.train.batch_size=128"], 3),
+        ("d_lr2e-4", [w32, former_d], 5),
+        ("constant", [w32, former_d, constant], 5),
+        ("diffaugment", [w32, former_d, constant, augment], 5),
         (
             "diffaugment_translation",
-            [former_d, constant, augment, "--config.train.augment_policy=translation"],
+            [w32, former_d, constant, augment, "--config.train.augment_policy=translation"],
             3,
         ),
-        ("mixed_bfloat16", [former_d, constant, "--config.train.precision=mixed_bfloat16"], 3),
-        ("pack2", [former_d, "--config.gan.pack=2"], 5),
-        ("ema", [former_d, "--config.train.ema_decay=0.999"], 5),  # seeds 0-1 run so far
-        ("r1", [former_d, "--config.gan.r1_weight=0.1"], 5),
-        ("drs", ["--config.export.refine=drs"], 5),  # digits_default's trained runs, refined
-        ("d_lr5e-5", ["--config.train.d_lr=5e-5"], 3),
-        ("steps6k", ["--config.train.steps=6000"], 3),
-        ("batch128", ["--config.train.batch_size=128"], 3),
-        ("width64", ["--config.model.width=64"], 5),
-        ("width64_drs", ["--config.model.width=64", "--config.export.refine=drs"], 5),
+        ("mixed_bfloat16", [w32, former_d, constant, "--config.train.precision=mixed_bfloat16"], 3),
+        ("pack2", [w32, former_d, "--config.gan.pack=2"], 5),
+        ("ema", [w32, former_d, "--config.train.ema_decay=0.999"], 5),  # seeds 0-1 run so far
+        ("r1", [w32, former_d, "--config.gan.r1_weight=0.1"], 5),
     ):
         rows[f"digits_{name}"] = ("images", "configs/digits_dcgan.py", extra, seeds)
     rows["digits_conditional"] = ("conditional", "configs/digits_conditional.py", [], 3)
@@ -171,4 +176,4 @@ QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
 TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
 TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
-TRAINED_BY.update(digits_drs="digits_default", digits_width64_drs="digits_width64")
+TRAINED_BY.update(digits_drs="digits_default", digits_width32_drs="digits_width32")

@@ -98,6 +98,14 @@ def test_share_training_copies_another_rows_trained_stages_once(tmp_path):
     assert set(quality_rows.TRAINED_BY) <= set(rows) and set(quality_rows.TRAINED_BY.values()) <= set(rows)
 
 
+def test_a_row_starts_from_a_row_that_trains_the_same_config():
+    rows = quality_rows.rows()
+    for name, source in quality_rows.TRAINED_BY.items():
+        mine, theirs = (quality.config_values(rows[r][1], rows[r][2]) for r in (name, source))
+        differ = {k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)}
+        assert differ and all(k.startswith(("export.", "eval.")) for k in differ), (name, sorted(differ))
+
+
 def test_refine_scan_spread_in_units_of_std():
     """Samples at known offsets from their centres give the RMS per-axis offset over std; far samples
     (beyond 3 std) are left out; Gaussian modes truncated at 3 std give sqrt(E[r^2 | r < 3] / 2)."""
