@@ -325,15 +325,18 @@ def digits_classifier(workdir, seed, size=8, cache_dir=""):
 
 def _train_classifier_into(directory, key, size, seed):
     """Train it (again from another initialisation while its held-out accuracy is below the gate, at
-    most CLASSIFIER_ATTEMPTS times) and publish it to `directory` whole (a temp dir, then a rename),
-    or leave nothing."""
+    most CLASSIFIER_ATTEMPTS trainings in all) and publish it to `directory` whole (a temp dir, then a
+    rename), or leave nothing."""
     for attempt in range(CLASSIFIER_ATTEMPTS):
         model, accuracy = extractors.train_digits_classifier(size, seed, attempt=attempt)
         if accuracy >= CLASSIFIER_GATE:
             break
-        print(
-            f"evaluate: the digits classifier reached {accuracy:.3f} held-out accuracy (< {CLASSIFIER_GATE})"
-        )
+        if attempt + 1 < CLASSIFIER_ATTEMPTS:
+            print(
+                f"evaluate: the digits classifier reached {accuracy:.3f} held-out accuracy "
+                f"(< {CLASSIFIER_GATE}); training it again from another initialisation "
+                f"({attempt + 2} of {CLASSIFIER_ATTEMPTS})"
+            )
     else:
         raise PipelineError(
             f"the digits classifier reached only {accuracy:.3f} held-out accuracy (< {CLASSIFIER_GATE}) "
