@@ -5,7 +5,7 @@ Training is untouched, so the scan isolates the refinement. Writes bench/refine_
 BENCHMARKS.md).
 
     python -m bench.refine_scan   # make bench-refine: ROWS below, seeds 0-4
-    python -m bench.refine_scan --rows=grid25_default --seeds=0,1   # updates that row's table only
+    python -m bench.refine_scan --rows=grid25_default --seeds=0,1 --settings=10x0.005,30x0.003  # 1 table
 
 --rows and --runs_dir are bench.quality's flags (this module reads its runs).
 """
@@ -31,6 +31,26 @@ ROWS = (
     "ring8_leakyrelu_d",
 )  # the default --rows (bench.quality's --rows and --runs_dir)
 SEEDS = flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds of each row that have trained runs.")
+SETTINGS_FLAG = flags.DEFINE_list(
+    "settings",
+    [f"{steps}x{eta:g}" for steps, eta in SETTINGS[1:]],
+    "Refinements to score, each steps x step size (e.g. 10x0.005); raw G(z) is always scored first.",
+)
+
+
+def parse_settings(values):
+    """["10x0.005", ...] -> ((0, 0.0), (10, 0.005), ...): raw G(z) first; a bad entry is a UsageError."""
+    settings = [(0, 0.0)]
+    for value in values:
+        steps, _, eta = value.partition("x")
+        try:
+            setting = (int(steps), float(eta))
+        except ValueError:
+            raise app.UsageError(f"--settings: {value!r} is not steps x step size, e.g. 10x0.005") from None
+        if setting[0] < 1 or setting[1] <= 0:
+            raise app.UsageError(f"--settings: {value!r} needs steps >= 1 and a step size > 0")
+        settings.append(setting)
+    return tuple(settings)
 
 
 def refined_samples(run_dir, seed, settings=SETTINGS):
@@ -132,14 +152,26 @@ def merge(previous, sections):
     return {r: merged[r] for r in sorted(merged, key=lambda r: (ROWS + (r,)).index(r))}
 
 
+def shipped_settings():
+    """The 2D configs' shipped refinement, read from them: "configs/grid25.py 10 × 0.005, ..."."""
+    from configs import grid25, ring8
+
+    out = []
+    for name, module in (("grid25", grid25), ("ring8", ring8)):
+        export = module.get_config().export
+        out.append(f"configs/{name}.py {export.latent_steps} × {export.latent_step_size:g}")
+    return ", ".join(out)
+
+
 def main(argv):
     del argv
     seeds = [int(s) for s in SEEDS.value]
+    settings = parse_settings(SETTINGS_FLAG.value)
     lines = [
         "### Latent refinement: steps × step size (`python -m bench.refine_scan`)",
         "",
-        "The same trained runs, refined with each setting; z from the bench's protocol. The shipped "
-        "default is `export.latent_steps` × `export.latent_step_size` in configs/common.py.",
+        "The same trained runs, refined with each setting; z from the bench's protocol. Shipped "
+        f"(`export.latent_steps` × `export.latent_step_size`): {shipped_settings()}.",
         "",
     ]
     runs_dir = bench_quality.RUNS_DIR.value
@@ -151,7 +183,7 @@ def main(argv):
         results = []
         for seed in trained:
             try:
-                results.append(scan(os.path.join(runs_dir, row, str(seed)), seed))
+                results.append(scan(os.path.join(runs_dir, row, str(seed)), seed, settings))
             except ValueError as e:
                 sys.exit(f"refine_scan: {e}")
             print(f"refine_scan: {row} seed {seed} done", flush=True)

@@ -1,6 +1,7 @@
 """bench/quality's report: statistics over seeds and goal verdicts, on results made up here."""
 
 import numpy as np
+import pytest
 
 from bench import quality, quality_report, quality_rows
 
@@ -188,6 +189,18 @@ def test_refine_scan_updates_the_scanned_rows_tables_in_place():
     assert merged["zz_other"] == ["#### `zz_other`, seeds 0", "| a |", ""]  # kept
     kept = refine_scan.merge(previous, new)
     assert kept["grid25_default"] == ["#### `grid25_default`, seeds 0", "| old |", ""]
+
+
+def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
+    from absl import app
+
+    from bench import refine_scan
+
+    assert refine_scan.parse_settings(["10x0.005", "30x3e-3"]) == ((0, 0.0), (10, 0.005), (30, 0.003))
+    assert refine_scan.parse_settings([]) == ((0, 0.0),)
+    for bad in ("10", "x0.005", "ten x0.1", "0x0.005", "10x0", "10x-1"):
+        with pytest.raises(app.UsageError, match="--settings"):
+            refine_scan.parse_settings([bad])
 
 
 def test_every_bench_module_imports_beside_the_others():
