@@ -24,6 +24,15 @@ FORMER_RING8 = [
     "--config.export.refine=none",
 ]
 
+# grid-25's recipe before the default moved to batch 256 with a 128 x 5 maxout D, refined 10 x 0.005 (for
+# make run's 5 minutes): batch 512, PacGAN's 200 x 5 maxout D, refined 30 x 0.003. The rows that carry it
+# were trained (and refined) with it.
+BATCH512 = [
+    "--config.train.batch_size=512",
+    "--config.model.d_hidden=200",
+    "--config.export.latent_steps=30",
+    "--config.export.latent_step_size=0.003",
+]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
 
 
@@ -32,17 +41,18 @@ def rows():
     rows = {}
     for data in ("grid25", "ring8"):
         config = f"configs/{data}.py"
+        pin = BATCH512 if data == "grid25" else []  # the recipe these grid-25 rows were measured on
         rows[f"{data}_default"] = ("shipped defaults", config, [], 10)
         for loss in LOSSES:
             extra = WGAN if loss.startswith("wgan") else []
-            rows[f"{data}_{loss}"] = ("loss variants", config, [f"--config.gan.loss={loss}", *extra], 3)
+            rows[f"{data}_{loss}"] = ("loss variants", config, [*pin, f"--config.gan.loss={loss}", *extra], 3)
         rows[f"{data}_hinge_sn"] = (
             "loss variants",
             config,
-            ["--config.gan.loss=hinge", "--config.model.spectral_norm=true"],
+            [*pin, "--config.gan.loss=hinge", "--config.model.spectral_norm=true"],
             3,
         )
-        none = ["--config.train.ema_decay=0", "--config.export.refine=none", "--config.gan.pack=1"]
+        none = [*pin, "--config.train.ema_decay=0", "--config.export.refine=none", "--config.gan.pack=1"]
         options = {
             "plain": [],
             "ema": ["--config.train.ema_decay=0.999"],
@@ -61,46 +71,58 @@ def rows():
         extra = {"pack2_latent": options["pack2"] + options["latent"]}.get(option) or options[option]
         rows[f"ring8_former_{option}"] = (former, "configs/ring8.py", FORMER_RING8 + extra, 3)
     for data in ("grid25", "ring8"):
+        pin = BATCH512 if data == "grid25" else []
         rows[f"{data}_leakyrelu_d"] = (
             f"{data}: the former LeakyReLU discriminator (3 x 400) instead of maxout",
             f"configs/{data}.py",
-            LEAKY_D,
+            [*pin, *LEAKY_D],
             10,
         )
         rows[f"{data}_refine_coarse"] = (  # the trained runs of {data}_leakyrelu_d, refined
             "latent refinement: the former step (20 x 0.01) on the LeakyReLU-D runs",
             f"configs/{data}.py",
-            [*LEAKY_D, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
+            [*pin, *LEAKY_D, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
             10,
         )
-    rows["grid25_fast"] = (  # make run's time: its goal is 5 min on 2 cores
-        "grid25: a faster recipe (half the batch, a narrower maxout D)",
+    rows["grid25_batch512"] = (
+        "grid25: the former default (batch 512, a 200 x 5 maxout D, refined 30 x 0.003)",
         "configs/grid25.py",
-        ["--config.train.batch_size=256", "--config.model.d_hidden=128"],
+        BATCH512,
         10,
     )
+    # make run's 5 minutes: the default's training (half the batch, a 128 x 5 maxout D) and changes to it
+    fast = "grid25: the default's training (batch 256, a 128 x 5 maxout D) and changes to it"
+    refine30 = ["--config.export.latent_steps=30", "--config.export.latent_step_size=0.003"]
+    rows["grid25_refine30"] = (fast, "configs/grid25.py", refine30, 10)  # with the former step 30 x 0.003
+    rows["grid25_refine30_ema"] = (  # stopped after seed 2, grid25_refine30's hardest: EMA lowered its HQ
+        fast,
+        "configs/grid25.py",
+        [*refine30, "--config.train.ema_decay=0.999"],
+        3,
+    )
+    rows["grid25_steps16k"] = (fast, "configs/grid25.py", [*refine30, "--config.train.steps=16000"], 10)
+    rows["grid25_d160"] = (fast, "configs/grid25.py", ["--config.model.d_hidden=160"], 10)  # stopped: seed 6
     rows["grid25_batch256"] = (  # stopped after seeds 2 and 6 (6: 11 modes); a full sweep runs the rest
-        "grid25: half the batch with the shipped maxout D",
+        fast,
         "configs/grid25.py",
-        ["--config.train.batch_size=256"],
-        10,
-    )
-    rows["grid25_fast_16k"] = (  # grid25_fast's 80 s to spare on a third more steps: modes dropped on 2 seeds
-        "grid25: a faster recipe (half the batch, a narrower maxout D)",
-        "configs/grid25.py",
-        ["--config.train.batch_size=256", "--config.model.d_hidden=128", "--config.train.steps=16000"],
+        ["--config.model.d_hidden=200", *refine30],
         10,
     )
     rows["grid25_steps8k"] = (  # make run's time: its goal is 5 min on 2 cores
         "grid25: a shorter schedule",
         "configs/grid25.py",
-        [*LEAKY_D, "--config.train.steps=8000"],
+        [*BATCH512, *LEAKY_D, "--config.train.steps=8000"],
         3,
     )
     rows["grid25_former_latent"] = (  # the unpacked former default, refined with the former step
         "grid25: the former default (D's rate equal to G's)",
         "configs/grid25.py",
-        [*FORMER_GRID25, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"]
+        [
+            *BATCH512,
+            *FORMER_GRID25,
+            "--config.export.latent_steps=20",
+            "--config.export.latent_step_size=0.01",
+        ]
         + none
         + options["latent"],
         3,
@@ -108,7 +130,7 @@ def rows():
     rows["grid25_former_default"] = (
         "grid25: the former default (D's rate equal to G's)",
         "configs/grid25.py",
-        FORMER_GRID25,
+        [*BATCH512, *FORMER_GRID25],
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
@@ -174,6 +196,9 @@ def rows():
 
 QUICK_ROWS = ("grid25_default", "ring8_default")
 # rows that change only what follows training: they start from the named row's trained stages
-TRAINED_BY = {f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")}
+TRAINED_BY = {
+    **{f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")},
+    "grid25_default": "grid25_refine30",
+}
 TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
 TRAINED_BY.update(digits_drs="digits_default", digits_width32_drs="digits_width32")

@@ -26,6 +26,7 @@ OUTPUT = os.path.join(ROOT, "bench", "refine_scan.md")
 SETTINGS = ((0, 0.0), (20, 0.01), (50, 0.01), (20, 0.005), (30, 0.003), (50, 0.002), (100, 0.002))
 ROWS = (
     "grid25_default",
+    "grid25_batch512",
     "grid25_leakyrelu_d",
     "ring8_default",
     "ring8_leakyrelu_d",

@@ -4,7 +4,7 @@ on 2 cores. With --recipes, the recipes are run interleaved (a b, a b, ...) and 
 of their median times, so machine noise mostly cancels. Writes bench/run_time.md (copied into
 BENCHMARKS.md); run it with nothing else on the cores (the load average before is reported).
 
-    python -m bench.run_time [--timed_rounds=1] [--recipes=make_run,grid25_fast]    (make bench-run-time)
+    python -m bench.run_time [--timed_rounds=1] [--recipes=make_run,grid25_batch512]    (make bench-run-time)
 """
 
 import json
@@ -25,9 +25,9 @@ CONFIG = "configs/grid25.py"
 # name -> (what it is, overrides of configs/grid25.py)
 VARIANTS = {
     "make_run": ("`make run` as shipped", []),
-    "grid25_fast": (
-        "bench row grid25_fast: half the batch, a 128 x 5 maxout D",
-        quality_rows.rows()["grid25_fast"][2],
+    "grid25_batch512": (
+        "bench row grid25_batch512, the former default: batch 512, a 200 x 5 maxout D, refined 30 x 0.003",
+        quality_rows.BATCH512,
     ),
 }
 ROUNDS = flags.DEFINE_integer("timed_rounds", 1, "Interleaved rounds (each recipe once per round).")

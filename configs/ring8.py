@@ -1,5 +1,5 @@
 """PacGAN's ring-8: 8 Gaussians on the unit circle (sigma 0.01). A 4x400 MLP generator and PacGAN's
-discriminator (3 maxout layers of 200 units x 5 pieces, as grid-25's) that judges pairs of samples
+discriminator (3 maxout layers of 200 units x 5 pieces) that judges pairs of samples
 (PacGAN2, gan.pack=2), non-saturating loss, batch 512, 6 000 steps with a linearly decaying learning
 rate, and latent refinement (export.refine=latent) in the exported model.
 
@@ -21,7 +21,7 @@ def get_config():
     c.model.hidden = 400
     c.model.g_depth = 4
     c.model.d_depth = 3
-    c.model.d_maxout = 5  # PacGAN's D, as grid-25's (3 x 400 LeakyReLU: 7 modes on 1 of 10 seeds)
+    c.model.d_maxout = 5  # PacGAN's D (3 x 400 LeakyReLU: 7 modes on 1 of 10 seeds)
     c.model.d_hidden = 200
     c.gan.loss = "non_saturating"
     c.gan.pack = 2
