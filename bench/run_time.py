@@ -49,8 +49,8 @@ def time_once(overrides, workdir):
 
 
 def summarize(timings):
-    """{variant: [timing per round]} -> markdown rows: the median of each column over the rounds, and
-    each variant's median wall time over the first variant's."""
+    """{variant: [timing per round]} -> markdown rows: the median of each column over the rounds (the
+    whole command's also with its range), and each variant's median wall time over the first's."""
     names = list(timings)
     base = np.median([t["wall"] for t in timings[names[0]] if "error" not in t] or [np.nan])
     stages = " | ".join(f"{s} s" for s in STAGES)
@@ -65,8 +65,11 @@ def summarize(timings):
             lines.append(f"| {name} | 0 (failed: {error}) |" + " |" * (len(STAGES) + 2))
             continue
         columns = [np.median([t[key] for t in runs]) for key in ("wall", *STAGES)]
-        cells = " | ".join(f"{c:.0f}" for c in columns)
-        lines.append(f"| {name} | {len(runs)} | {cells} | {columns[0] / base:.2f} |")
+        cells = [f"{c:.0f}" for c in columns]
+        walls = [t["wall"] for t in runs]
+        if len(runs) > 1:  # the rounds' spread: this machine's noise
+            cells[0] += f" ({min(walls):.0f}–{max(walls):.0f})"
+        lines.append(f"| {name} | {len(runs)} | {' | '.join(cells)} | {columns[0] / base:.2f} |")
     return lines
 
 
@@ -94,7 +97,8 @@ def main(argv):
         "### `make run`'s wall time (`python -m bench.run_time`)",
         "",
         f"`python -m pipeline.run --config={CONFIG}` in a fresh workdir, all four stages, timed end to end "
-        f"(stage seconds from the manifests; each column the median over rounds); "
+        f"(stage seconds from the manifests; each column the median over rounds, the whole command's range "
+        f"in brackets); "
         f"{len(os.sched_getaffinity(0))} cores, load average {load:.2f} before "
         "the run. Issue 8's goal: 5 min (300 s).",
         "",

@@ -34,7 +34,7 @@ def get_config():
     c.model.hidden = 400
     c.model.g_depth = 4
     c.model.d_depth = 3
-    c.model.d_maxout = 5  # PacGAN's D: maxout, 5 pieces (3 x 400 LeakyReLU dropped modes on 3 of 10 seeds)
+    c.model.d_maxout = 5  # PacGAN's 5 pieces (3 x 400 LeakyReLU at batch 512: modes dropped on 3 of 10)
     c.model.d_hidden = 128  # 200 (PacGAN's) at batch 256 dropped modes on seed 6 (11 modes); 160 too (13)
     c.gan.loss = "non_saturating"
     c.train.steps = 12_000

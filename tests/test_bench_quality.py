@@ -172,7 +172,7 @@ def test_run_time_report_takes_medians_over_rounds_and_the_ratio_to_the_first_re
         return {"wall": wall, "ingest": 1.0, "train": wall - 30.0, "evaluate": 20.0, "export": 9.0}
 
     lines = run_time.summarize({"a": [timing(300.0), timing(100.0), timing(200.0)], "b": [timing(50.0)]})
-    assert lines[2] == "| a | 3 | 200 | 1 | 170 | 20 | 9 | 1.00 |"  # medians: 200 s, train 170 s
+    assert lines[2] == "| a | 3 | 200 (100–300) | 1 | 170 | 20 | 9 | 1.00 |"  # medians: 200 s, train 170 s
     assert lines[3] == "| b | 1 | 50 | 1 | 20 | 20 | 9 | 0.25 |"
     failed = run_time.summarize({"a": [timing(100.0)], "c": [{"error": "export: not blessed"}]})
     assert failed[3].startswith("| c | 0 (failed: export: not blessed) |")
@@ -198,7 +198,10 @@ def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
 
     assert refine_scan.parse_settings(["10x0.005", "30x3e-3"]) == ((0, 0.0), (10, 0.005), (30, 0.003))
     assert refine_scan.parse_settings([]) == ((0, 0.0),)
-    for bad in ("10", "x0.005", "ten x0.1", "0x0.005", "10x0", "10x-1"):
+    assert (
+        refine_scan.parse_settings(refine_scan.SETTINGS_FLAG.default) == refine_scan.SETTINGS
+    )  # the default
+    for bad in ("10", "x0.005", "ten x0.1", "0x0.005", "10x0", "10x-1", "10xnan", "10xinf"):
         with pytest.raises(app.UsageError, match="--settings"):
             refine_scan.parse_settings([bad])
 
