@@ -220,7 +220,7 @@ def main(argv):
     names = ROWS_FLAG.value or (list(quality_rows.QUICK_ROWS) if QUICK.value else list(rows))
     unknown = [n for n in names if n not in rows]
     if unknown:
-        raise app.UsageError(f"unknown rows {unknown}; valid: {', '.join(rows)}")
+        sys.exit(f"bench: unknown rows {unknown}; valid: {', '.join(rows)}")
     os.makedirs(RUNS_DIR.value, exist_ok=True)
     if not REPORT_ONLY.value:
         cap = 1 if QUICK.value else MAX_SEEDS.value or None

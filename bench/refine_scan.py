@@ -48,16 +48,16 @@ SETTINGS_FLAG = flags.DEFINE_list(
 
 
 def parse_settings(values):
-    """["10x0.005", ...] -> ((0, 0.0), (10, 0.005), ...): raw G(z) first; a bad entry is a UsageError."""
+    """["10x0.005", ...] -> ((0, 0.0), (10, 0.005), ...): raw G(z) first; a bad entry is a ValueError."""
     settings = [(0, 0.0)]
     for value in values:
         steps, _, eta = value.partition("x")
         try:
             setting = (int(steps), float(eta))
         except ValueError:
-            raise app.UsageError(f"--settings: {value!r} is not steps x step size, e.g. 10x0.005") from None
+            raise ValueError(f"--settings: {value!r} is not steps x step size, e.g. 10x0.005") from None
         if setting[0] < 1 or not 0 < setting[1] < math.inf:
-            raise app.UsageError(f"--settings: {value!r} needs steps >= 1 and a finite step size > 0")
+            raise ValueError(f"--settings: {value!r} needs steps >= 1 and a finite step size > 0")
         settings.append(setting)
     return tuple(settings)
 
@@ -175,7 +175,10 @@ def shipped_settings():
 def main(argv):
     del argv
     seeds = [int(s) for s in SEEDS.value]
-    settings = parse_settings(SETTINGS_FLAG.value)
+    try:
+        settings = parse_settings(SETTINGS_FLAG.value)
+    except ValueError as e:
+        sys.exit(f"refine_scan: {e}")
     lines = [
         "### Latent refinement: steps × step size (`python -m bench.refine_scan`)",
         "",

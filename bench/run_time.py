@@ -10,6 +10,7 @@ BENCHMARKS.md); run it with nothing else on the cores (the load average before i
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 
@@ -80,7 +81,7 @@ def _flags(overrides):
 def main(argv):
     unknown = [v for v in VARIANTS_FLAG.value if v not in VARIANTS]
     if unknown:
-        raise app.UsageError(f"unknown recipes {unknown}; valid: {', '.join(VARIANTS)}")
+        sys.exit(f"run_time: unknown recipes {unknown}; valid: {', '.join(VARIANTS)}")
     load = os.getloadavg()[0]
     timings = {name: [] for name in VARIANTS_FLAG.value}
     for round_ in range(ROUNDS.value):

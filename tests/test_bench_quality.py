@@ -1,5 +1,7 @@
 """bench/quality's report: statistics over seeds and goal verdicts, on results made up here."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -192,7 +194,6 @@ def test_refine_scan_updates_the_scanned_rows_tables_in_place():
 
 
 def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
-    from absl import app
 
     from bench import refine_scan
 
@@ -202,8 +203,39 @@ def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
         refine_scan.parse_settings(refine_scan.SETTINGS_FLAG.default) == refine_scan.SETTINGS
     )  # the default
     for bad in ("10", "x0.005", "ten x0.1", "0x0.005", "10x0", "10x-1", "10xnan", "10xinf"):
-        with pytest.raises(app.UsageError, match="--settings"):
+        with pytest.raises(ValueError, match="--settings"):
             refine_scan.parse_settings([bad])
+
+
+@pytest.mark.parametrize(
+    "module,flag,message",
+    [
+        ("bench.refine_scan", "--settings=10xnan", "refine_scan: --settings: '10xnan' needs steps >= 1"),
+        ("bench.quality", "--rows=no_such_row", "bench: unknown rows ['no_such_row']"),
+        ("bench.run_time", "--recipes=no_such_recipe", "run_time: unknown recipes ['no_such_recipe']"),
+    ],
+)
+def test_bench_commands_refuse_bad_flags_in_one_line(module, flag, message, tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": quality.ROOT}
+    out = subprocess.run(
+        [sys.executable, "-m", module, flag, f"--runs_dir={tmp_path}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    lines = [
+        line
+        for line in out.stderr.splitlines()
+        if line and not line.startswith(("I0000", "W0000", "E0000", "WARNING: All"))
+    ]
+    assert lines == [lines[-1]] and lines[-1].startswith(message), out.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_every_bench_module_imports_beside_the_others():
