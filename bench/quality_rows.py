@@ -25,15 +25,13 @@ FORMER_RING8 = [
     "--config.export.refine=none",
 ]
 
+# Latent refinements the 2D rows were exported with: common.py's 30 x 0.003, and 20 x 0.01 before it.
+REFINE30 = ["--config.export.latent_steps=30", "--config.export.latent_step_size=0.003"]
+REFINE_COARSE = ["--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"]
 # grid-25's recipe before the default moved to batch 256 with a 128 x 5 maxout D, refined 10 x 0.005 (for
 # make run's 5 minutes): batch 512, PacGAN's 200 x 5 maxout D, refined 30 x 0.003. The rows that carry it
 # were trained (and refined) with it.
-BATCH512 = [
-    "--config.train.batch_size=512",
-    "--config.model.d_hidden=200",
-    "--config.export.latent_steps=30",
-    "--config.export.latent_step_size=0.003",
-]
+BATCH512 = ["--config.train.batch_size=512", "--config.model.d_hidden=200", *REFINE30]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
 
 
@@ -81,7 +79,7 @@ def rows():
         rows[f"{data}_refine_coarse"] = (  # the trained runs of {data}_leakyrelu_d, refined
             "latent refinement: the former step (20 x 0.01) on the LeakyReLU-D runs",
             f"configs/{data}.py",
-            [*pin, *LEAKY_D, "--config.export.latent_steps=20", "--config.export.latent_step_size=0.01"],
+            [*pin, *LEAKY_D, *REFINE_COARSE],
             10,
         )
     rows["grid25_batch512"] = (
@@ -92,20 +90,19 @@ def rows():
     )
     # make run's 5 minutes: the default's training (batch 256, a 128 x 5 maxout D) and changes to it
     fast = "grid25: the default's training (batch 256, a 128 x 5 maxout D) and changes to it"
-    refine30 = ["--config.export.latent_steps=30", "--config.export.latent_step_size=0.003"]
-    rows["grid25_refine30"] = (fast, "configs/grid25.py", refine30, 10)  # with the former step 30 x 0.003
+    rows["grid25_refine30"] = (fast, "configs/grid25.py", REFINE30, 10)  # with the former step 30 x 0.003
     rows["grid25_refine30_ema"] = (  # stopped after seed 2 (96.4 % in grid25_refine30): EMA lowered its HQ
         fast,
         "configs/grid25.py",
-        [*refine30, "--config.train.ema_decay=0.999"],
+        [*REFINE30, "--config.train.ema_decay=0.999"],
         3,
     )
-    rows["grid25_steps16k"] = (fast, "configs/grid25.py", [*refine30, "--config.train.steps=16000"], 10)
+    rows["grid25_steps16k"] = (fast, "configs/grid25.py", [*REFINE30, "--config.train.steps=16000"], 10)
     rows["grid25_d160"] = (fast, "configs/grid25.py", ["--config.model.d_hidden=160"], 10)  # stopped: seed 6
     rows["grid25_batch256"] = (  # stopped after seeds 2 and 6 (6: 11 modes); a full sweep runs the rest
         fast,
         "configs/grid25.py",
-        ["--config.model.d_hidden=200", *refine30],
+        ["--config.model.d_hidden=200", *REFINE30],
         10,
     )
     rows["grid25_steps8k"] = (  # make run's time: its goal is 5 min on 2 cores
@@ -117,14 +114,7 @@ def rows():
     rows["grid25_former_latent"] = (  # the unpacked former default, refined with the former step
         "grid25: the former default (D's rate equal to G's)",
         "configs/grid25.py",
-        [
-            *BATCH512,
-            *FORMER_GRID25,
-            "--config.export.latent_steps=20",
-            "--config.export.latent_step_size=0.01",
-        ]
-        + none
-        + options["latent"],
+        [*BATCH512, *FORMER_GRID25, *REFINE_COARSE] + none + options["latent"],
         3,
     )
     rows["grid25_former_default"] = (  # exported with the refinement of its time, 20 x 0.01
@@ -133,8 +123,7 @@ def rows():
         [
             *BATCH512,
             *FORMER_GRID25,
-            "--config.export.latent_steps=20",
-            "--config.export.latent_step_size=0.01",
+            *REFINE_COARSE,
         ],
         6,
     )
