@@ -152,6 +152,7 @@ def rows():
         "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
         "n_critic2": ["--config.gan.n_critic=2"],  # D sits near chance (d_loss ~1.35) most of the run
+        "d_width64": ["--config.model.d_width=64"],  # a wider D only (G keeps 32 filters)
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran

@@ -29,6 +29,7 @@ def base():
     c.model.d_maxout = 0  # mlp discriminator: maxout units of this many pieces (0 = LeakyReLU)
     c.model.g_batch_norm = False  # mlp generator: batch norm after each hidden layer
     c.model.width = 32  # dcgan base filters
+    c.model.d_width = 0  # dcgan discriminator base filters (0 = model.width)
     c.model.spectral_norm = False
 
     c.gan = ConfigDict()

@@ -100,7 +100,8 @@ def _build_networks(config, meta):
         if m.arch == "dcgan":
             size, _, channels = meta["shape"]
             generator = networks.dcgan_generator(latent_dim, size, channels, m.width)
-            d = networks.dcgan_discriminator(size, channels, m.width, m.spectral_norm, head=head, pack=pack)
+            d_width = m.d_width or m.width
+            d = networks.dcgan_discriminator(size, channels, d_width, m.spectral_norm, head=head, pack=pack)
             return generator, d
         raise PipelineError(f"unknown model.arch {m.arch!r}; valid: mlp, dcgan")
 

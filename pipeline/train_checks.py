@@ -53,6 +53,10 @@ def check(config, meta):
                 f"model.arch=dcgan makes square {sorted(networks.IMAGE_SIZES)} px images with 1 or 3 "
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
+    for field, least in (("width", 1), ("d_width", 0)):
+        value = config.model[field]
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise PipelineError(f"model.{field} must be an integer >= {least}; got {value!r}")
     maxout = config.model.d_maxout
     if not isinstance(maxout, int) or maxout < 0 or maxout == 1 or (maxout and config.model.arch == "dcgan"):
         raise PipelineError(

@@ -1,5 +1,6 @@
 """Builders' shapes and the embedded datasets."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -37,6 +38,17 @@ def test_the_pipeline_builds_the_configured_discriminator(maxout, conditional):
     assert [layer.pieces for layer in layers if isinstance(layer, Maxout)] == ([maxout] * 2 if maxout else [])
     widths = [layer.layer.units for layer in layers if isinstance(layer, SpectralNormalization)]
     assert widths[:2] == [32 * (maxout or 1)] * 2
+
+
+@pytest.mark.parametrize("d_width,pack", [(0, 1), (48, 2)])
+def test_the_pipeline_sizes_a_dcgan_discriminator_apart_from_its_generator(d_width, pack):
+    config = tiny(model__arch="dcgan", model__width=16, model__d_width=d_width, gan__pack=pack)
+    g, d = train.build_networks(config, {"shape": [16, 16, 3]})
+    d_filters = [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
+    g_filters = [layer.filters for layer in g.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
+    assert d_filters == [d_width or 16, 2 * (d_width or 16)]  # 16 -> 8 -> 4 px, doubling
+    assert g_filters == [32, 16]  # G keeps model.width: 4 -> 8 -> 16 px, halving down to it
+    assert d.input_shape == (None, 16, 16, 3 * pack)
 
 
 @pytest.mark.parametrize("name,k,radius", [("ring8", 8, 1.0), ("grid25", 25, None)])
