@@ -153,6 +153,7 @@ def rows():
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
         "n_critic2": ["--config.gan.n_critic=2"],  # D sits near chance (d_loss ~1.35) most of the run
         "d_width64": ["--config.model.d_width=64"],  # a wider D only (G keeps 32 filters)
+        "g_width64": ["--config.model.width=64", "--config.model.d_width=32"],  # a wider G only
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
