@@ -152,8 +152,10 @@ def rows():
         "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
         "n_critic2": ["--config.gan.n_critic=2"],  # D sits near chance (d_loss ~1.35) most of the run
-        "d_width64": ["--config.model.d_width=64"],  # a wider D only (G keeps 32 filters)
         "g_width64": ["--config.model.width=64", "--config.model.d_width=32"],  # a wider G only
+        "label_smoothing": ["--config.gan.label_smoothing=0.1"],  # D's real target 0.9 (Salimans et al.)
+        "hinge": ["--config.gan.loss=hinge"],
+        "triples200k": ["--config.data.num_examples=200000"],  # 4x the distinct triples D can memorise
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
