@@ -156,6 +156,7 @@ def rows():
         "label_smoothing": ["--config.gan.label_smoothing=0.1"],  # D's real target 0.9 (Salimans et al.)
         "hinge": ["--config.gan.loss=hinge"],
         "triples200k": ["--config.data.num_examples=200000"],  # 4x the distinct triples D can memorise
+        "nearest": ["--config.model.g_upsample=nearest"],  # resize-convolution G (grainy samples)
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran

@@ -88,10 +88,18 @@ def _check_image_shape(size, channels):
         raise ValueError(f"DCGAN images have 1 or 3 channels, got {channels}")
 
 
-def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generator"):
-    """DCGAN (Radford et al. 2016): Dense -> s0 x s0 x C0, then stride-2 ConvTranspose+BN+ReLU up to
-    `size`, halving the filters each time (width * 2^n_up down to width), and a 3x3 conv with tanh."""
+UPSAMPLING = ("transpose", "nearest")
+
+
+def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generator", upsample="transpose"):
+    """DCGAN (Radford et al. 2016): Dense -> s0 x s0 x C0, then doubling steps +BN+ReLU up to `size`,
+    halving the filters each time (width * 2^n_up down to width), and a 3x3 conv with tanh. A doubling
+    step is a stride-2 4x4 ConvTranspose ("transpose", DCGAN's), or a nearest-neighbour 2x upsampling
+    and a 3x3 conv ("nearest": resize-convolution, free of the transposed convolution's checkerboard
+    artifacts; Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
     _check_image_shape(size, channels)
+    if upsample not in UPSAMPLING:
+        raise ValueError(f"unknown upsampling {upsample!r}; valid: {', '.join(UPSAMPLING)}")
     start = IMAGE_SIZES[size]
     n_up = (size // start).bit_length() - 1
     filters = width * 2**n_up
@@ -101,7 +109,11 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
     h = layers.Reshape((start, start, filters))(h)
     for _ in range(n_up):
         filters //= 2
-        h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
+        if upsample == "transpose":
+            h = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(h)
+        else:
+            h = layers.UpSampling2D(2, interpolation="nearest")(h)
+            h = layers.Conv2D(filters, 3, padding="same", use_bias=False)(h)
         h = layers.ReLU()(_batch_norm()(h))
     out = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(h)
     return keras.Model(z, out, name=name)

@@ -57,6 +57,10 @@ def check(config, meta):
         value = config.model[field]
         if not isinstance(value, int) or isinstance(value, bool) or value < least:
             raise PipelineError(f"model.{field} must be an integer >= {least}; got {value!r}")
+    if config.model.g_upsample not in networks.UPSAMPLING:
+        raise PipelineError(
+            f"unknown model.g_upsample {config.model.g_upsample!r}; valid: {', '.join(networks.UPSAMPLING)}"
+        )
     maxout = config.model.d_maxout
     if not isinstance(maxout, int) or maxout < 0 or maxout == 1 or (maxout and config.model.arch == "dcgan"):
         raise PipelineError(

@@ -80,8 +80,21 @@ CASES = {
         lambda p: tiny(gan__pack=3),
         r"gan.pack \(3\) must be >= 1 and divide each replica's batch \(",
     ),
-    "zero filters": (["ingest", "train"], lambda p: tiny(model__width=0), r"model.width must be an integer >= 1"),
-    "negative D filters": (["ingest", "train"], lambda p: tiny(model__d_width=-8), r"model.d_width must be .* got -8"),
+    "zero filters": (
+        ["ingest", "train"],
+        lambda p: tiny(model__width=0),
+        r"model.width must be an integer >= 1",
+    ),
+    "negative D filters": (
+        ["ingest", "train"],
+        lambda p: tiny(model__d_width=-8),
+        r"model.d_width must be .* got -8",
+    ),
+    "unknown upsampling": (
+        ["ingest", "train"],
+        lambda p: tiny(model__g_upsample="bilinear"),
+        "valid: transpose, nearest",
+    ),
     "negative maxout": (["ingest", "train"], lambda p: tiny(model__d_maxout=-2), "model.d_maxout must be 0"),
     "maxout of one piece (a linear D)": (
         ["ingest", "train"],

@@ -7,7 +7,7 @@ import pytest
 from gan_tf import data, networks
 from gan_tf.layers import Maxout, SpectralNormalization
 from pipeline import train
-from tests.pipeline_helpers import tiny
+from tests.pipeline_helpers import LATENT, tiny
 
 
 @pytest.mark.parametrize("size", sorted(networks.IMAGE_SIZES))
@@ -40,15 +40,49 @@ def test_the_pipeline_builds_the_configured_discriminator(maxout, conditional):
     assert widths[:2] == [32 * (maxout or 1)] * 2
 
 
-@pytest.mark.parametrize("d_width,pack", [(0, 1), (48, 2)])
-def test_the_pipeline_sizes_a_dcgan_discriminator_apart_from_its_generator(d_width, pack):
-    config = tiny(model__arch="dcgan", model__width=16, model__d_width=d_width, gan__pack=pack)
+@pytest.mark.parametrize("d_width,pack,upsample", [(0, 1, "transpose"), (48, 2, "nearest")])
+def test_the_pipeline_builds_the_configured_dcgan(d_width, pack, upsample):
+    config = tiny(
+        model__arch="dcgan",
+        model__width=16,
+        model__d_width=d_width,
+        gan__pack=pack,
+        model__g_upsample=upsample,
+    )
     g, d = train.build_networks(config, {"shape": [16, 16, 3]})
     d_filters = [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)]
-    g_filters = [layer.filters for layer in g.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
     assert d_filters == [d_width or 16, 2 * (d_width or 16)]  # 16 -> 8 -> 4 px, doubling
-    assert g_filters == [32, 16]  # G keeps model.width: 4 -> 8 -> 16 px, halving down to it
     assert d.input_shape == (None, 16, 16, 3 * pack)
+    # G keeps model.width: 4 -> 8 -> 16 px, halving down to it, then the 3x3 output conv
+    kinds = (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.UpSampling2D)
+    ups = [layer for layer in g.layers if isinstance(layer, kinds)]
+    if upsample == "transpose":
+        assert [(type(u).__name__, getattr(u, "filters", 0)) for u in ups] == [
+            ("Conv2DTranspose", 32),
+            ("Conv2DTranspose", 16),
+            ("Conv2D", 3),
+        ]
+    else:
+        assert [(type(u).__name__, getattr(u, "filters", None)) for u in ups] == [
+            ("UpSampling2D", None),
+            ("Conv2D", 32),
+            ("UpSampling2D", None),
+            ("Conv2D", 16),
+            ("Conv2D", 3),
+        ]
+        assert [u.kernel_size for u in ups if isinstance(u, keras.layers.Conv2D)] == [(3, 3)] * 3
+    images = g(np.random.default_rng(0).standard_normal((2, LATENT)).astype("float32")).numpy()
+    assert images.shape == (2, 16, 16, 3) and np.abs(images).max() <= 1.0
+
+
+def test_resize_convolution_doubles_by_repeating_pixels():
+    """The "nearest" step before its conv: each pixel becomes a 2x2 block (numpy's repeat)."""
+    g = networks.dcgan_generator(latent_dim=4, size=8, channels=1, width=2, upsample="nearest")
+    up = next(layer for layer in g.layers if isinstance(layer, keras.layers.UpSampling2D))
+    x = np.random.default_rng(1).standard_normal((2, 4, 4, 3)).astype("float32")
+    np.testing.assert_array_equal(up(x).numpy(), x.repeat(2, axis=1).repeat(2, axis=2))
+    with pytest.raises(ValueError, match="valid: transpose, nearest"):
+        networks.dcgan_generator(size=8, upsample="bilinear")
 
 
 @pytest.mark.parametrize("name,k,radius", [("ring8", 8, 1.0), ("grid25", 25, None)])
