@@ -150,6 +150,7 @@ def rows():
         "d_lr1e-4": ["--config.train.d_lr=1e-4"],
         "d_lr4e-4": ["--config.train.d_lr=4e-4"],
         "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
+        "default_ema_drs": ["--config.train.ema_decay=0.999", "--config.export.refine=drs"],  # the best two
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
         "n_critic2": ["--config.gan.n_critic=2"],  # D sits near chance (d_loss ~1.35) most of the run
         "g_width64": ["--config.model.width=64", "--config.model.d_width=32"],  # a wider G only
@@ -201,4 +202,5 @@ TRAINED_BY = {
     "grid25_refine30": "grid25_default",
 }
 TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
+TRAINED_BY["stacked_digits_default_ema_drs"] = "stacked_digits_default_ema"
 TRAINED_BY.update(digits_drs="digits_default", digits_width32_drs="digits_width32")

@@ -213,6 +213,8 @@ def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
         ("bench.refine_scan", "--settings=10xnan", "refine_scan: --settings: '10xnan' needs steps >= 1"),
         ("bench.quality", "--rows=no_such_row", "bench: unknown rows ['no_such_row']"),
         ("bench.run_time", "--recipes=no_such_recipe", "run_time: unknown recipes ['no_such_recipe']"),
+        ("bench.stacked_classes", "--rows=grid25_default", "stacked_classes: not stacked_digits rows"),
+        ("bench.stacked_classes", "--seeds=0,x", "stacked_classes: --seeds must be integers"),
     ],
 )
 def test_bench_commands_refuse_bad_flags_in_one_line(module, flag, message, tmp_path):

@@ -257,3 +257,12 @@ def test_packed_stacked_digits_through_the_pipeline(tmp_path, classifier_dir):
         assert parts == pytest.approx(report["class_kl"][key], rel=1e-9, abs=1e-12)
     for name in ("class_kl_channels", "class_total_correlation"):  # counted on the recombined 500 too
         assert report[name]["reference_num_samples"] == 500
+    # bench.stacked_classes regenerates evaluate's samples: the same modes and KL; its digit shares
+    from bench import stacked_classes
+
+    classes = stacked_classes.run_classes(str(tmp_path), config.seed, 500, 100, classifier_dir)
+    got = metrics.class_coverage(classes, 1000)
+    assert got == pytest.approx((report["modes"]["value"], report["class_kl"]["value"]), rel=1e-9)
+    digits = np.array([[c // 100, c // 10 % 10, c % 10] for c in classes])
+    by_hand = [[np.mean(digits[:, channel] == d) for d in range(10)] for channel in range(3)]
+    np.testing.assert_allclose(stacked_classes.digit_shares(classes), by_hand)

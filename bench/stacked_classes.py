@@ -1,0 +1,132 @@
+"""Which digits a stacked-digits generator makes too often or too rarely: per-digit shares of each
+trained bench run's samples, the class KL's two parts beside them. Reads bench.quality's runs of the
+stacked_digits_* rows (trained ones only); writes bench/stacked_classes.md (copied into BENCHMARKS.md).
+
+The samples are evaluate's: the run's trained (EMA, when on) generator on evaluate's noise stream,
+classified channel by channel by the run's digits classifier, so a row's KL here is its evaluate
+KL. Rows that refine at export (latent, drs) are listed with their raw G(z), as their trained row's.
+
+    python -m bench.stacked_classes                  # every stacked row's trained runs of seeds 0-4
+    python -m bench.stacked_classes --rows=stacked_digits_default --seeds=0,1,2
+"""
+
+import json
+import os
+import sys
+
+import keras
+import numpy as np
+from absl import app
+
+from bench import quality as bench_quality
+from bench import quality_rows
+from bench.refine_scan import SEEDS  # --seeds (0-4), shared: absl flags live in one namespace
+from gan_tf import data, metrics, noise
+from pipeline import evaluators, ingest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT = os.path.join(ROOT, "bench", "stacked_classes.md")
+CHANNELS = 3
+
+
+def digit_shares(classes, channels=CHANNELS):
+    """[channels, 10]: the share of each digit in each channel of base-10 class codes."""
+    digits = np.asarray(classes, np.int64)[:, None] // 10 ** np.arange(channels - 1, -1, -1) % 10
+    return np.stack([np.bincount(digits[:, c], minlength=10) / len(digits) for c in range(channels)])
+
+
+def run_classes(run_dir, seed, num_samples, batch_size, classifier_dir=""):
+    """evaluate's generated classes of one run: its generator on evaluate's noise stream, classified by
+    the digits classifier evaluate used (cached in `classifier_dir`, eval.classifier_dir, or the run)."""
+    generator = keras.models.load_model(os.path.join(run_dir, "train", "generator.keras"))
+    latent_dim = int(generator.inputs[0].shape[-1])
+    extractor = evaluators.digits_classifier(run_dir, seed, cache_dir=classifier_dir)
+    classes = []
+    for start in range(0, num_samples, batch_size):
+        size = min(batch_size, num_samples - start)
+        z = noise.normal([size, latent_dim], seed, "evaluate", counter=start)
+        classes.append(extractor(generator(z, training=False).numpy())["classes"])
+    return np.concatenate(classes)
+
+
+def real_shares(run_dir):
+    """[channels, 10] digit shares of the run's ingested triples (its true digit labels)."""
+    ids = ingest.digit_ids(os.path.join(run_dir, "ingest"))
+    labels = np.asarray(data.load_digits()[1])
+    return np.stack([np.bincount(labels[ids[:, c]], minlength=10) / len(ids) for c in range(ids.shape[1])])
+
+
+def table(results):
+    lines = [
+        "| row | seed | digit share %, mean of the 3 channels: 0 1 2 3 4 5 6 7 8 9 "
+        "| rarest (channel: digit %) | channels' KL | total correlation | class KL |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        shares = np.asarray(r["shares"])
+        mean = " ".join(f"{100 * s:.1f}" for s in shares.mean(0))
+        rarest = ", ".join(f"{c}: {int(s.argmin())} {100 * s.min():.1f}" for c, s in enumerate(shares))
+        lines.append(
+            f"| {r['row']} | {r['seed']} | {mean} | {rarest} | {r['channel_kl']:.3f} "
+            f"| {r['total_correlation']:.3f} | {r['class_kl']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv):
+    del argv
+    rows = quality_rows.rows()
+    stacked = [n for n in rows if n.startswith("stacked_digits_")]
+    names = bench_quality.ROWS_FLAG.value or stacked
+    wrong = [n for n in names if n not in stacked]
+    if wrong:
+        sys.exit(f"stacked_classes: not stacked_digits rows: {wrong}; valid: {', '.join(stacked)}")
+    try:
+        seeds = [int(s) for s in SEEDS.value]
+    except ValueError:
+        sys.exit(f"stacked_classes: --seeds must be integers, got {','.join(SEEDS.value)}")
+    results, real = [], None
+    for name in names:
+        for seed in seeds:
+            run_dir = os.path.join(bench_quality.RUNS_DIR.value, name, str(seed))
+            if not os.path.exists(os.path.join(run_dir, "train", "generator.keras")):
+                continue
+            config = bench_quality.config_values(rows[name][1], [*rows[name][2], f"--config.seed={seed}"])
+            evaluation = [config[f"eval.{k}"] for k in ("num_samples", "batch_size", "classifier_dir")]
+            classes = run_classes(run_dir, seed, *evaluation)
+            channel_kls, total_correlation = metrics.class_kl_parts(classes, CHANNELS)
+            kl = metrics.class_coverage(classes, 10**CHANNELS)[1]
+            refined = config["export.refine"] != "none"
+            report = os.path.join(run_dir, "evaluate", "metrics.json")
+            if not refined and os.path.exists(report):  # the same samples as evaluate's: the same KL
+                recorded = json.load(open(report))["metrics"]["class_kl"]["value"]
+                if abs(recorded - kl) > 1e-6:
+                    print(f"stacked_classes: {name} seed {seed}: KL {kl:.4f}, evaluate had {recorded:.4f}")
+            results.append(
+                {
+                    "row": name + (" (raw G)" if refined else ""),
+                    "seed": seed,
+                    "shares": digit_shares(classes).tolist(),
+                    "channel_kl": sum(channel_kls),
+                    "total_correlation": total_correlation,
+                    "class_kl": kl,
+                }
+            )
+            real = real if real is not None else real_shares(run_dir)
+            print(f"stacked_classes: {name} seed {seed}: channels' KL {sum(channel_kls):.3f}", flush=True)
+    if not results:
+        sys.exit("stacked_classes: no trained stacked_digits runs under the runs dir")
+    real_line = " ".join(f"{100 * s:.1f}" for s in real.mean(0))
+    text = (
+        "### Stacked digits: digit shares of the generated samples (`python -m bench.stacked_classes`)\n\n"
+        "Each run's evaluate samples (26 000, its trained generator), digits read by its classifier. "
+        f"The first run's ingested triples, their true digits: {real_line} %.\n\n" + table(results) + "\n"
+    )
+    with open(OUTPUT + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(OUTPUT + ".tmp", OUTPUT)
+    print(json.dumps({"written": OUTPUT, "runs": len(results)}))
+
+
+if __name__ == "__main__":
+    app.run(main)
