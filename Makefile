@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench bench-quality bench-refine bench-run-time bench-speed lint format lock clean
+.PHONY: run test bench bench-quality bench-refine bench-stacked-classes bench-run-time bench-speed lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -35,6 +35,11 @@ bench-quality: $(STAMP)
 # latent refinement's steps x step size on bench-quality's trained 2D runs (refine_scan.ROWS, seeds 0-4)
 bench-refine: $(STAMP)
 	$(BIN)/python -m bench.refine_scan $(ARGS)
+	$(BIN)/python -m bench.quality --report_only
+
+# which digits the stacked-digits runs make too often or too rarely (bench-quality's trained runs)
+bench-stacked-classes: $(STAMP)
+	$(BIN)/python -m bench.stacked_classes $(ARGS)
 	$(BIN)/python -m bench.quality --report_only
 
 # make run's wall time, on otherwise idle cores (issue 8's goal: 5 min on 2 cores)

@@ -195,8 +195,8 @@ def write(results, rows, path):
         lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
     lines.append("")
     here = os.path.dirname(os.path.abspath(__file__))
-    # written by bench/refine_scan.py, bench/run_time.py, and bench/speed.py and bench/kernels.py
-    for part in ("refine_scan.md", "run_time.md", "speed.md", "kernels.md"):
+    # written by bench/refine_scan.py, stacked_classes.py, run_time.py, speed.py and kernels.py
+    for part in ("refine_scan.md", "stacked_classes.md", "run_time.md", "speed.md", "kernels.md"):
         if os.path.exists(os.path.join(here, part)):
             lines += [open(os.path.join(here, part)).read()]
     with open(path, "w") as f:

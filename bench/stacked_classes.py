@@ -4,7 +4,8 @@ stacked_digits_* rows (trained ones only); writes bench/stacked_classes.md (copi
 
 The samples are evaluate's: the run's trained (EMA, when on) generator on evaluate's noise stream,
 classified channel by channel by the run's digits classifier, so a row's KL here is its evaluate
-KL. Rows that refine at export (latent, drs) are listed with their raw G(z), as their trained row's.
+KL. Rows that only refine at export (latent, drs) share their trained row's generator and are left
+out; asked for by --rows, they are listed with their raw G(z).
 
     python -m bench.stacked_classes                  # every stacked row's trained runs of seeds 0-4
     python -m bench.stacked_classes --rows=stacked_digits_default --seeds=0,1,2
@@ -85,6 +86,8 @@ def main(argv):
         seeds = [int(s) for s in SEEDS.value]
     except ValueError:
         sys.exit(f"stacked_classes: --seeds must be integers, got {','.join(SEEDS.value)}")
+    if not bench_quality.ROWS_FLAG.value:  # rows that change only the export share their row's generator
+        names = [n for n in names if quality_rows.TRAINED_BY.get(n) not in names]
     results, real = [], None
     for name in names:
         for seed in seeds:
