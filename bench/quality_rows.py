@@ -158,6 +158,8 @@ def rows():
         "hinge": ["--config.gan.loss=hinge"],
         "triples200k": ["--config.data.num_examples=200000"],  # 4x the distinct triples D can memorise
         "nearest": ["--config.model.g_upsample=nearest"],  # resize-convolution G (grainy samples)
+        "size8": ["--config.data.image_size=8"],  # the digits' own 8 px, as the classifier reads them
+        "latent128": ["--config.model.latent_dim=128"],
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
