@@ -152,7 +152,7 @@ def rows():
         "default_ema": ["--config.train.ema_decay=0.999"],  # EMA helped both constant-rate recipes
         "default_ema_drs": ["--config.train.ema_decay=0.999", "--config.export.refine=drs"],  # the best two
         "d_lr1e-4_r1": ["--config.train.d_lr=1e-4", "--config.gan.r1_weight=0.1"],
-        "n_critic2": ["--config.gan.n_critic=2"],  # D sits near chance (d_loss ~1.35) most of the run
+        "n_critic2": ["--config.gan.n_critic=2"],  # two D steps per G step
         "g_width64": ["--config.model.width=64", "--config.model.d_width=32"],  # a wider G only
         "label_smoothing": ["--config.gan.label_smoothing=0.1"],  # D's real target 0.9 (Salimans et al.)
         "hinge": ["--config.gan.loss=hinge"],

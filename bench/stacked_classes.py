@@ -9,6 +9,9 @@ out; asked for by --rows, they are listed with their raw G(z).
 
     python -m bench.stacked_classes                  # every stacked row's trained runs of seeds 0-4
     python -m bench.stacked_classes --rows=stacked_digits_default --seeds=0,1,2
+
+--rows and --runs_dir are bench.quality's flags and --seeds bench.refine_scan's (absl flags share one
+namespace); their other flags have no effect here.
 """
 
 import json
@@ -101,10 +104,11 @@ def main(argv):
             kl = metrics.class_coverage(classes, 10**CHANNELS)[1]
             refined = config["export.refine"] != "none"
             report = os.path.join(run_dir, "evaluate", "metrics.json")
-            if not refined and os.path.exists(report):  # the same samples as evaluate's: the same KL
-                recorded = json.load(open(report))["metrics"]["class_kl"]["value"]
+            if os.path.exists(report):  # evaluate's samples again: its KL (of G(z) alone: raw/)
+                key = "raw/class_kl" if refined else "class_kl"
+                recorded = json.load(open(report))["metrics"][key]["value"]
                 if abs(recorded - kl) > 1e-6:
-                    print(f"stacked_classes: {name} seed {seed}: KL {kl:.4f}, evaluate had {recorded:.4f}")
+                    sys.exit(f"stacked_classes: {run_dir}: KL {kl:.4f} here, {recorded:.4f} in its evaluate")
             results.append(
                 {
                     "row": name + (" (raw G)" if refined else ""),
@@ -122,7 +126,8 @@ def main(argv):
     real_line = " ".join(f"{100 * s:.1f}" for s in real.mean(0))
     text = (
         "### Stacked digits: digit shares of the generated samples (`python -m bench.stacked_classes`)\n\n"
-        "Each run's evaluate samples (26 000, its trained generator), digits read by its classifier. "
+        "Each run's evaluate samples (its trained generator on `eval.num_samples` z), digits read by its "
+        "classifier. "
         f"The first run's ingested triples, their true digits: {real_line} %.\n\n" + table(results) + "\n"
     )
     with open(OUTPUT + ".tmp", "w") as f:

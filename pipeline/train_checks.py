@@ -53,13 +53,18 @@ def check(config, meta):
                 f"model.arch=dcgan makes square {sorted(networks.IMAGE_SIZES)} px images with 1 or 3 "
                 f"channels; the data is {height}x{width}x{channels} (set --config.data.image_size / channels)"
             )
-    for field, least in (("width", 1), ("d_width", 0)):
-        value = config.model[field]
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise PipelineError(f"model.{field} must be an integer >= {least}; got {value!r}")
-    if config.model.g_upsample not in networks.UPSAMPLING:
+    m = config.model
+    if m.arch == "dcgan":
+        for field, least in (("width", 1), ("d_width", 0)):
+            if not isinstance(m[field], int) or isinstance(m[field], bool) or m[field] < least:
+                raise PipelineError(f"model.{field} must be an integer >= {least}; got {m[field]!r}")
+        if m.g_upsample not in networks.UPSAMPLING:
+            raise PipelineError(
+                f"unknown model.g_upsample {m.g_upsample!r}; valid: {', '.join(networks.UPSAMPLING)}"
+            )
+    elif m.d_width or m.g_upsample != "transpose":
         raise PipelineError(
-            f"unknown model.g_upsample {config.model.g_upsample!r}; valid: {', '.join(networks.UPSAMPLING)}"
+            "model.d_width and model.g_upsample apply to model.arch=dcgan (an mlp uses d_hidden)"
         )
     maxout = config.model.d_maxout
     if not isinstance(maxout, int) or maxout < 0 or maxout == 1 or (maxout and config.model.arch == "dcgan"):

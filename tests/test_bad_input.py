@@ -33,6 +33,11 @@ def with_maxout(config, pieces=5):
     return config
 
 
+def with_model(config, **fields):
+    config.model.update(fields)
+    return config
+
+
 # (stages, config maker (tmp_path -> config), message)
 CASES = {
     "steps not positive": (["ingest", "train"], lambda p: tiny(steps=0), "train.steps must be a positive"),
@@ -82,18 +87,25 @@ CASES = {
     ),
     "zero filters": (
         ["ingest", "train"],
-        lambda p: tiny(model__width=0),
+        lambda p: with_model(folder_config(images_of_two_sizes(p / "im"), image_size=8), width=0),
         r"model.width must be an integer >= 1",
     ),
     "negative D filters": (
         ["ingest", "train"],
-        lambda p: tiny(model__d_width=-8),
+        lambda p: with_model(folder_config(images_of_two_sizes(p / "im"), image_size=8), d_width=-8),
         r"model.d_width must be .* got -8",
     ),
     "unknown upsampling": (
         ["ingest", "train"],
-        lambda p: tiny(model__g_upsample="bilinear"),
+        lambda p: with_model(
+            folder_config(images_of_two_sizes(p / "im"), image_size=8), g_upsample="bilinear"
+        ),
         "valid: transpose, nearest",
+    ),
+    "DCGAN options for an MLP": (
+        ["ingest", "train"],
+        lambda p: tiny(model__d_width=64),
+        "apply to model.arch=dcgan",
     ),
     "negative maxout": (["ingest", "train"], lambda p: tiny(model__d_maxout=-2), "model.d_maxout must be 0"),
     "maxout of one piece (a linear D)": (

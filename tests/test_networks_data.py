@@ -75,12 +75,23 @@ def test_the_pipeline_builds_the_configured_dcgan(d_width, pack, upsample):
     assert images.shape == (2, 16, 16, 3) and np.abs(images).max() <= 1.0
 
 
-def test_resize_convolution_doubles_by_repeating_pixels():
-    """The "nearest" step before its conv: each pixel becomes a 2x2 block (numpy's repeat)."""
+def test_resize_convolution_is_pixel_repeat_then_a_3x3_convolution():
+    """A "nearest" doubling of G, by hand on G's own activations: each pixel repeated into a 2x2 block
+    (numpy), then the 3x3 'same' convolution with the layer's kernel, summed tap by tap."""
     g = networks.dcgan_generator(latent_dim=4, size=8, channels=1, width=2, upsample="nearest")
-    up = next(layer for layer in g.layers if isinstance(layer, keras.layers.UpSampling2D))
-    x = np.random.default_rng(1).standard_normal((2, 4, 4, 3)).astype("float32")
-    np.testing.assert_array_equal(up(x).numpy(), x.repeat(2, axis=1).repeat(2, axis=2))
+    up = next(i for i, layer in enumerate(g.layers) if isinstance(layer, keras.layers.UpSampling2D))
+    conv = g.layers[up + 1]
+    probe = keras.Model(g.inputs, [g.layers[up - 1].output, conv.output])
+    before, after = (
+        t.numpy() for t in probe(np.random.default_rng(1).standard_normal((2, 4)).astype("float32"))
+    )
+    repeated = np.pad(before.repeat(2, axis=1).repeat(2, axis=2), [(0, 0), (1, 1), (1, 1), (0, 0)])
+    kernel, size = conv.kernel.numpy(), before.shape[1] * 2
+    by_hand = sum(
+        repeated[:, i : i + size, j : j + size, :] @ kernel[i, j] for i in range(3) for j in range(3)
+    )
+    np.testing.assert_allclose(after, by_hand, rtol=1e-5, atol=1e-5)
+    assert conv.kernel.shape == (3, 3, 4, 2) and not conv.use_bias
     with pytest.raises(ValueError, match="valid: transpose, nearest"):
         networks.dcgan_generator(size=8, upsample="bilinear")
 
