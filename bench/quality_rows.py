@@ -161,6 +161,7 @@ def rows():
         "size8": ["--config.data.image_size=8"],  # the digits' own 8 px, as the classifier reads them
         "latent128": ["--config.model.latent_dim=128"],
         "d_width64": ["--config.model.d_width=64"],  # a wider D alone (G keeps 32 filters)
+        "steps10k_r1": ["--config.train.steps=10000", "--config.gan.r1_weight=1.0"],  # longer, D held by R1
     }.items():
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
