@@ -32,6 +32,8 @@ REFINE_COARSE = ["--config.export.latent_steps=20", "--config.export.latent_step
 # make run's 5 minutes): batch 512, PacGAN's 200 x 5 maxout D, refined 30 x 0.003. The rows that carry it
 # were trained (and refined) with it.
 BATCH512 = ["--config.train.batch_size=512", "--config.model.d_hidden=200", *REFINE30]
+# stacked_digits.py before R1 1.0 and 10 000 steps: the recipe the stacked option rows were run on
+STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0"]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
 
 
@@ -128,11 +130,19 @@ def rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay; the rows below change it (the former
-    # default and the EMA rows: its no-packing, constant-rate recipe).
+    # The shipped stacked recipe packs pairs with a linear decay over 10 000 steps, R1 1.0 holding D.
+    # The rows after it ran the former 5 000 steps without R1 (STEPS5K, row steps5k) and change one thing
+    # there (former_default and the EMA rows: the older no-packing, constant-rate recipe).
+    rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
+    rows["stacked_digits_r1_5"] = (
+        "images",
+        "configs/stacked_digits.py",
+        [*stacked, "--config.gan.r1_weight=5.0"],
+        3,
+    )
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
-        "default": [],
+        "steps5k": [],  # the default until R1 let D train twice as long
         "former_default": [no_pack, constant],  # the DCGAN alone: 927 modes
         "ema": [no_pack, constant, "--config.train.ema_decay=0.999"],
         "pack2": [constant],
@@ -161,9 +171,13 @@ def rows():
         "size8": ["--config.data.image_size=8"],  # the digits' own 8 px, as the classifier reads them
         "latent128": ["--config.model.latent_dim=128"],
         "d_width64": ["--config.model.d_width=64"],  # a wider D alone (G keeps 32 filters)
-        "steps10k_r1": ["--config.train.steps=10000", "--config.gan.r1_weight=1.0"],  # longer, D held by R1
     }.items():
-        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
+        rows[f"stacked_digits_{name}"] = (
+            "images",
+            "configs/stacked_digits.py",
+            [*stacked, *STEPS5K, *extra],
+            3,
+        )
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
     # the former 32 filters; of those, the rows with `former_d` ran D's rate equal to G's, and those with
     # `constant` the former constant rate.
@@ -205,6 +219,6 @@ TRAINED_BY = {
     **{f"{d}_refine_coarse": f"{d}_leakyrelu_d" for d in ("grid25", "ring8")},
     "grid25_refine30": "grid25_default",
 }
-TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_default" for r in ("latent", "drs")})
+TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_steps5k" for r in ("latent", "drs")})
 TRAINED_BY["stacked_digits_default_ema_drs"] = "stacked_digits_default_ema"
 TRAINED_BY.update(digits_drs="digits_default", digits_width32_drs="digits_width32")

@@ -34,7 +34,8 @@ def get_config():
     c.data.num_examples = 50_000
     c.data.shards = 4
     c.model.latent_dim = 64
-    c.train.steps = 5000
+    c.train.steps = 10_000  # with R1 holding D (5 000 without it: D overfits the 1797 digits beyond that)
+    c.gan.r1_weight = 1.0  # seeds 0-2: KL 0.204 against 0.271 (5 000 steps, no R1), FID 21.0 against 34.2
     c.train.lr_schedule = "linear"  # as digits_dcgan.py's
     c.train.d_lr = 2e-4  # G's rate (digits_dcgan.py halves D's; here, seed 0: 996 modes / KL 0.225)
     c.gan.pack = 2
