@@ -1,22 +1,23 @@
 """Stacked digits: three random 8x8 digits as RGB channels (1000 modes), the offline analogue of
 PacGAN's Stacked MNIST, at 16 px with a 32-filter DCGAN whose D judges pairs (PacDCGAN2,
-gan.pack=2) and a learning rate decaying linearly to 0. Modes are counted by the digits classifier
-per channel.
+gan.pack=2), R1 1.0 on D (Mescheder et al. 2018) and a learning rate decaying linearly to 0 over
+10 000 steps. Modes are counted by the digits classifier per channel.
 
-Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 995.3 +- 3.3 modes and
-class KL 0.271 +- 0.070 (goal 0.10; real digits score 0.034 at this count). The former recipe (no
-packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone 983.3 / 0.460. More
-steps let D overfit the 1797 digits (10 000 steps: 967 / 0.546 on seed 0). R1 0.1 lowers FID (30.4
-against 34.2) but not KL; EMA with DRS, 3 seeds: 0.270. On seed 0 (default KL 0.205) nothing else
-reached 0.18: DRS, latent refinement, batch 128, pack 4, 3 000 steps, width 64, a 64-filter G or D
-alone (model.d_width), resize-convolution G (model.g_upsample=nearest), a 128-d latent, 200 000
-triples, label smoothing, the hinge loss, SN, EMA and D's rate halved gave 0.19-0.28; two D steps
-per G step 0.44, the digits' own 8 px 0.37.
-The KL is a skew (bench/stacked_classes.md, the 13 runs kept here: 10 rows, not the shipped
-default's): averaged over the channels, every one makes the digit 0 3.9-6.3 % of the time, 7
-5.4-7.4 %, 3 11.6-14.9 % and 9 12.4-16.9 %, while the real triples hold each digit 10 %.
-metrics.json's split puts 0.121 of seed 0's KL with EMA in the channels' digit KLs and 0.081 in their
-total correlation (real digits: 0.018 + 0.019).
+Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 999.3 +- 0.5 modes, class
+KL 0.204 +- 0.058 and FID 21.02 +- 0.70 in 395 s per run (goal KL 0.10; real digits score 0.034 at
+this count). Before R1 (row steps5k: 5 000 steps, as 10 000 let D overfit the 1797 digits, 967 /
+0.546 on seed 0): 995.3 +- 3.3 / 0.271 +- 0.070, FID 34.15, in 233 s; lower KL on every seed with R1.
+The older recipe (no packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone
+983.3 / 0.460. On the 5 000-step recipe: R1 0.1 lowered FID (30.4) but not KL; EMA with DRS, 3
+seeds: 0.270; on seed 0 (KL 0.205) nothing else reached 0.18: DRS, latent refinement, batch 128,
+pack 4, 3 000 steps, width 64, a 64-filter G or D alone (model.d_width), resize-convolution G
+(model.g_upsample=nearest), a 128-d latent, 200 000 triples, label smoothing, the hinge loss, SN,
+EMA and D's rate halved gave 0.19-0.28; two D steps per G step 0.44, the digits' own 8 px 0.37.
+The KL is a skew (bench/stacked_classes.md, the 16 runs kept here): averaged over the channels,
+every one makes the digit 0 3.9-6.5 % of the time, 7 4.8-7.4 %, 3 11.6-14.9 % and 9 12.4-16.9 %,
+while the real triples hold each digit 10 %. metrics.json splits it into the channels' digit KLs
+and their total correlation: 0.092 + 0.043 on seed 0 (0.121 + 0.081 at 5 000 steps with EMA; real
+digits: 0.018 + 0.019).
 
     python -m pipeline.run --config=configs/stacked_digits.py --workdir=runs/stacked
     # conditional on the 1000 classes (G(z, label), projection D; conditional_accuracy, intra_fid),
