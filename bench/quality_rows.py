@@ -130,9 +130,10 @@ def rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay over 10 000 steps, R1 1.0 holding D.
-    # The rows after it ran the former 5 000 steps without R1 (STEPS5K, row steps5k) and change one thing
-    # there (former_default and the EMA rows: the older no-packing, constant-rate recipe).
+    # The shipped stacked recipe packs pairs with a linear decay over 10 000 steps, R1 1.0 holding D
+    # (rows default and r1_5). The rows of the loop below ran the former 5 000 steps without R1
+    # (STEPS5K, less the fields a row sets itself; row steps5k) and change it (former_default and ema
+    # start from the older no-packing, constant-rate recipe, pack2 and pack2_ema from its constant rate).
     rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
     rows["stacked_digits_r1_5"] = (
         "images",
@@ -172,10 +173,11 @@ def rows():
         "latent128": ["--config.model.latent_dim=128"],
         "d_width64": ["--config.model.d_width=64"],  # a wider D alone (G keeps 32 filters)
     }.items():
+        former = [o for o in STEPS5K if o.split("=")[0] not in {e.split("=")[0] for e in extra}]
         rows[f"stacked_digits_{name}"] = (
             "images",
             "configs/stacked_digits.py",
-            [*stacked, *STEPS5K, *extra],
+            [*stacked, *former, *extra],
             3,
         )
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran

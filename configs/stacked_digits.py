@@ -6,7 +6,8 @@ gan.pack=2), R1 1.0 on D (Mescheder et al. 2018) and a learning rate decaying li
 Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 999.3 +- 0.5 modes, class
 KL 0.204 +- 0.058 and FID 21.02 +- 0.70 in 395 s per run (goal KL 0.10; real digits score 0.034 at
 this count). Before R1 (row steps5k: 5 000 steps, as 10 000 let D overfit the 1797 digits, 967 /
-0.546 on seed 0): 995.3 +- 3.3 / 0.271 +- 0.070, FID 34.15, in 233 s; lower KL on every seed with R1.
+0.546 on seed 0): 995.3 +- 3.3 / 0.271 +- 0.070, FID 34.15, in 233 s (another sitting); with R1
+1.0 and 10 000 steps the KL is lower on every seed.
 The older recipe (no packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone
 983.3 / 0.460. On the 5 000-step recipe: R1 0.1 lowered FID (30.4) but not KL; EMA with DRS, 3
 seeds: 0.270; on seed 0 (KL 0.205) nothing else reached 0.18: DRS, latent refinement, batch 128,
@@ -38,7 +39,7 @@ def get_config():
     c.train.steps = 10_000  # with R1 holding D (5 000 without it: D overfits the 1797 digits beyond that)
     c.gan.r1_weight = 1.0  # seeds 0-2: KL 0.204 against 0.271 (5 000 steps, no R1), FID 21.0 against 34.2
     c.train.lr_schedule = "linear"  # as digits_dcgan.py's
-    c.train.d_lr = 2e-4  # G's rate (digits_dcgan.py halves D's; here, seed 0: 996 modes / KL 0.225)
+    c.train.d_lr = 2e-4  # G's (digits_dcgan.py halves D's; at 5 000 steps, row d_lr1e-4: 996 / 0.225)
     c.gan.pack = 2
     c.model.width = 32  # as measured; digits_dcgan.py now has 64
     c.train.shuffle_buffer = 10_000
