@@ -7,15 +7,16 @@ Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 999.3 
 KL 0.204 +- 0.058 and FID 21.02 +- 0.70 in 395 s per run (goal KL 0.10; real digits score 0.034 at
 this count). Before R1 (row steps5k: 5 000 steps, as 10 000 let D overfit the 1797 digits, 967 /
 0.546 on seed 0): 995.3 +- 3.3 / 0.271 +- 0.070, FID 34.15, in 233 s (another sitting); with R1
-1.0 and 10 000 steps the KL is lower on every seed.
+1.0 and 10 000 steps the KL is lower on every seed. R1 5.0 (row r1_5): 999.7 / 0.190 +- 0.050,
+FID 21.80, within the seeds' spread of 1.0's.
 The older recipe (no packing, constant rate) reached 927.0 +- 27.6 modes and KL 0.719; packing alone
 983.3 / 0.460. On the 5 000-step recipe: R1 0.1 lowered FID (30.4) but not KL; EMA with DRS, 3
 seeds: 0.270; on seed 0 (KL 0.205) nothing else reached 0.18: DRS, latent refinement, batch 128,
 pack 4, 3 000 steps, width 64, a 64-filter G or D alone (model.d_width), resize-convolution G
 (model.g_upsample=nearest), a 128-d latent, 200 000 triples, label smoothing, the hinge loss, SN,
 EMA and D's rate halved gave 0.19-0.28; two D steps per G step 0.44, the digits' own 8 px 0.37.
-The KL is a skew (bench/stacked_classes.md, the 16 runs kept here): averaged over the channels,
-every one makes the digit 0 3.9-6.5 % of the time, 7 4.8-7.4 %, 3 11.6-14.9 % and 9 12.4-16.9 %,
+The KL is a skew (bench/stacked_classes.md, the 19 runs kept here): averaged over the channels,
+every one makes the digit 0 3.9-6.5 % of the time, 7 4.8-8.4 %, 3 11.6-15.3 % and 9 12.4-16.9 %,
 while the real triples hold each digit 10 %. metrics.json splits it into the channels' digit KLs
 and their total correlation: 0.092 + 0.043 on seed 0 (0.121 + 0.081 at 5 000 steps with EMA; real
 digits: 0.018 + 0.019).
