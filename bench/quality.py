@@ -111,17 +111,25 @@ def score(workdir, seed):
     return out
 
 
-def config_values(config, overrides):
-    """{dotted field: value} of a config file with --config.x.y=v overrides, resolved as the pipeline's
-    flags resolve them. Stored in each record, so a later change to a config file or a default that
-    would make a row run something else than its records is caught (tests/test_bench_quality.py)."""
+def resolve_config(config, overrides):
+    """The ConfigDict of a config file with --config.x.y=v overrides, resolved as the pipeline's flags
+    resolve them."""
     from ml_collections import config_flags
 
     argv = ["bench", f"--config={os.path.join(ROOT, config)}", *overrides]
     values = flags.FlagValues()
     config_flags.DEFINE_config_file("config", flag_values=values, sys_argv=argv)  # reads overrides here
     values(argv)
-    return json.loads(json.dumps(_flatten(values.config.to_dict())))  # as a record holds them
+    return values.config
+
+
+def config_values(config, overrides):
+    """{dotted field: value} of `resolve_config`. Stored in each record, so a later change to a config
+    file or a default that would make a row run something else than its records is caught
+    (tests/test_bench_quality.py)."""
+    return json.loads(
+        json.dumps(_flatten(resolve_config(config, overrides).to_dict()))
+    )  # as records hold them
 
 
 def _flatten(tree, prefix=""):

@@ -25,7 +25,7 @@ from absl import app
 from bench import quality as bench_quality
 from bench import quality_rows
 from bench.refine_scan import SEEDS  # --seeds (0-4), shared: absl flags live in one namespace
-from gan_tf import data, metrics, noise
+from gan_tf import data, metrics
 from pipeline import evaluators, ingest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,22 +35,20 @@ CHANNELS = 3
 
 def digit_shares(classes, channels=CHANNELS):
     """[channels, 10]: the share of each digit in each channel of base-10 class codes."""
-    digits = np.asarray(classes, np.int64)[:, None] // 10 ** np.arange(channels - 1, -1, -1) % 10
+    digits = metrics.channel_digits(classes, channels)
     return np.stack([np.bincount(digits[:, c], minlength=10) / len(digits) for c in range(channels)])
 
 
-def run_classes(run_dir, seed, num_samples, batch_size, classifier_dir=""):
-    """evaluate's generated classes of one run: its generator on evaluate's noise stream, classified by
-    the digits classifier evaluate used (cached in `classifier_dir`, eval.classifier_dir, or the run)."""
+def run_classes(run_dir, config):
+    """evaluate's generated classes of one run (`config` its resolved ConfigDict): evaluate's own
+    sampler (`evaluators.Context`: the trained generator on the "evaluate" noise stream, G(z) alone)
+    classified by the digits classifier evaluate used (eval.classifier_dir, or cached in the run)."""
     generator = keras.models.load_model(os.path.join(run_dir, "train", "generator.keras"))
-    latent_dim = int(generator.inputs[0].shape[-1])
-    extractor = evaluators.digits_classifier(run_dir, seed, cache_dir=classifier_dir)
-    classes = []
-    for start in range(0, num_samples, batch_size):
-        size = min(batch_size, num_samples - start)
-        z = noise.normal([size, latent_dim], seed, "evaluate", counter=start)
-        classes.append(extractor(generator(z, training=False).numpy())["classes"])
-    return np.concatenate(classes)
+    ingest_dir = os.path.join(run_dir, "ingest")
+    ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, generator, None)
+    extractor = evaluators.digits_classifier(run_dir, config.seed, cache_dir=config.eval.classifier_dir)
+    batches = ctx.generate_batches(config.eval.num_samples)
+    return np.concatenate([extractor(batch)["classes"] for batch in batches])
 
 
 def real_shares(run_dir):
@@ -97,12 +95,11 @@ def main(argv):
             run_dir = os.path.join(bench_quality.RUNS_DIR.value, name, str(seed))
             if not os.path.exists(os.path.join(run_dir, "train", "generator.keras")):
                 continue
-            config = bench_quality.config_values(rows[name][1], [*rows[name][2], f"--config.seed={seed}"])
-            evaluation = [config[f"eval.{k}"] for k in ("num_samples", "batch_size", "classifier_dir")]
-            classes = run_classes(run_dir, seed, *evaluation)
+            config = bench_quality.resolve_config(rows[name][1], [*rows[name][2], f"--config.seed={seed}"])
+            classes = run_classes(run_dir, config)
             channel_kls, total_correlation = metrics.class_kl_parts(classes, CHANNELS)
             kl = metrics.class_coverage(classes, 10**CHANNELS)[1]
-            refined = config["export.refine"] != "none"
+            refined = config.export.refine != "none"
             report = os.path.join(run_dir, "evaluate", "metrics.json")
             if os.path.exists(report):  # evaluate's samples again: its KL (of G(z) alone: raw/)
                 key = "raw/class_kl" if refined else "class_kl"

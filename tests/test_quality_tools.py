@@ -260,7 +260,7 @@ def test_packed_stacked_digits_through_the_pipeline(tmp_path, classifier_dir):
     # bench.stacked_classes regenerates evaluate's samples: the same modes and KL; its digit shares
     from bench import stacked_classes
 
-    classes = stacked_classes.run_classes(str(tmp_path), config.seed, 500, 100, classifier_dir)
+    classes = stacked_classes.run_classes(str(tmp_path), config)
     got = metrics.class_coverage(classes, 1000)
     assert got == pytest.approx((report["modes"]["value"], report["class_kl"]["value"]), rel=1e-9)
     digits = np.array([[c // 100, c // 10 % 10, c % 10] for c in classes])

@@ -32,7 +32,7 @@ def recombined_classes(classes, channels, n, seed=0):
     generator's sample count (both depend on n; KL to uniform has a floor of about (K - 1) / 2n)."""
     classes = np.asarray(classes, np.int64)
     place = 10 ** np.arange(channels - 1, -1, -1)
-    digits = _channel_digits(classes, channels)
+    digits = channel_digits(classes, channels)
     rng = np.random.default_rng(seed)
     rows = rng.integers(len(classes), size=(n, channels))
     return digits[rows, np.arange(channels)] @ place
@@ -46,7 +46,7 @@ def class_kl_parts(classes, channels):
     p_c the histogram of channel c's digit. Returns (the C channel KLs: digits made too often or too
     rarely in each channel, the total correlation: channels that are not independent)."""
     classes = np.asarray(classes, np.int64)
-    digits = _channel_digits(classes, channels)
+    digits = channel_digits(classes, channels)
     channel_kls = [class_coverage(digits[:, c], 10)[1] for c in range(channels)]
     marginals = [np.bincount(digits[:, c], minlength=10) / len(classes) for c in range(channels)]
     joint = np.bincount(classes, minlength=10**channels) / len(classes)
@@ -57,6 +57,6 @@ def class_kl_parts(classes, channels):
     return channel_kls, float(np.sum(joint[hit] * np.log(joint[hit] / independent[hit])))
 
 
-def _channel_digits(classes, channels):
+def channel_digits(classes, channels):
     """[N, channels] digits of base-10 class codes, the first channel's the most significant."""
     return np.asarray(classes, np.int64)[:, None] // 10 ** np.arange(channels - 1, -1, -1) % 10
