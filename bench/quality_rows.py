@@ -141,6 +141,12 @@ def rows():
         [*stacked, "--config.gan.r1_weight=5.0"],
         3,
     )
+    for name, extra in {
+        "diffaugment": ["--config.train.augment=diffaugment"],  # color, translation, cutout per sample
+        "translation": ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
+        "ema_r1": ["--config.train.ema_decay=0.999"],
+    }.items():  # options on the shipped recipe
+        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
         "steps5k": [],  # the default until R1 let D train twice as long

@@ -89,8 +89,6 @@ class GAN(keras.Model):
             raise ValueError("an auxiliary classifier (AC-GAN) needs num_classes > 0")
         if self.num_classes and self.pack > 1:
             raise ValueError("a conditional GAN (num_classes > 0) does not combine with packing (pack > 1)")
-        if self.augment and self.pack > 1:
-            raise ValueError("DiffAugment (augment) does not combine with PacGAN packing (pack > 1)")
         self.ema_generator = ema.clone(generator) if self.ema_decay else None
         self._d_loss_fn, self._g_loss_fn = losses.get(self.loss_name)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names()}
@@ -230,8 +228,9 @@ class GAN(keras.Model):
         return lambda x: self._critic(self._augment(x, stream, site), labels)
 
     def _augment(self, x, stream, site):
-        """DiffAugment T(x) when on: uniform numbers drawn like the noise, for the global batch from
-        (seed, step, stream, site, op) in the "augment" stream (so resumes and replicas agree)."""
+        """DiffAugment T(x) when on, per sample of a pack: uniform numbers drawn like the noise, for the
+        global batch from (seed, step, stream, site, op) in the "augment" stream (so resumes and
+        replicas agree)."""
         if not self.augment:
             return x
 
@@ -242,7 +241,8 @@ class GAN(keras.Model):
                 tf.random.stateless_uniform, batch, stream, kind, *shape, key="augment", kinds=kinds
             )
 
-        return diffaugment.diff_augment(x, self.augment, draw)
+        samples = packing.unpack(x, self.pack)  # each sample its own T, as if D saw it alone
+        return packing.pack(diffaugment.diff_augment(samples, self.augment, draw), self.pack)
 
     def _real_batches(self, data, rank=None):
         """n_critic real batches from a tuple of them, from one tensor [B, n_critic, ...] (data.for_gan's

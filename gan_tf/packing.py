@@ -31,3 +31,17 @@ def packed_shape(shape, m):
     shape = list(shape)
     shape[-1] *= m
     return shape
+
+
+def unpack(x, m):
+    """The inverse of `pack`: [B/m, m*d] -> [B, d]; [B/m, H, W, m*C] -> [B, H, W, C]."""
+    if m == 1:
+        return x
+    x = tf.convert_to_tensor(x)
+    shape = tf.shape(x)
+    if x.shape.rank == 2:
+        return tf.reshape(x, [shape[0] * m, x.shape[-1] // m])
+    if x.shape.rank == 4:
+        grouped = tf.reshape(x, [shape[0], shape[1], shape[2], m, x.shape[-1] // m])
+        return tf.reshape(tf.transpose(grouped, [0, 3, 1, 2, 4]), [shape[0] * m, shape[1], shape[2], -1])
+    raise ValueError(f"packing takes vectors [B, d] or images [B, H, W, C], got rank {x.shape.rank}")

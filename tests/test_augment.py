@@ -97,12 +97,44 @@ def test_the_same_seed_gives_the_same_transform_in_another_process(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), here)
 
 
-def test_bad_policies_and_packing_are_refused():
+def test_bad_policies_are_refused():
     with pytest.raises(ValueError, match="unknown DiffAugment policy 'colour'"):
         augment.parse_policy("colour")
-    g, d = networks.dcgan_pair(latent_dim=4, size=16, channels=1, width=4)
-    with pytest.raises(ValueError, match="does not combine with PacGAN packing"):
-        models.get("non_saturating")(g, d, pack=2, augment="color")
+
+
+def shifted(image, dy, dx):
+    """numpy: image moved down dy and right dx rows/columns, zeros in."""
+    out = np.zeros_like(image)
+    h, w = image.shape[:2]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
+def test_with_packing_each_sample_of_a_pack_gets_its_own_transform():
+    distribute.set_seed(0)
+    g = networks.dcgan_generator(latent_dim=4, size=16, channels=1, width=4)
+    d = networks.dcgan_discriminator(size=16, channels=1, width=4, pack=2)  # pairs: 2 channels
+    seen = []
+    gan = models.get("non_saturating")(g, d, seed=3, pack=2, augment="translation")
+    gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
+    gan._judge = lambda x, labels=None: (seen.append(x), d(x, training=True), None)[1:]
+    real = np.random.default_rng(4).uniform(0.5, 1, (16, 16, 16, 1)).astype(np.float32)  # no zeros
+    gan.train_step(tf.constant(real))
+    real_packs = seen[0].numpy()[:8]  # D's step: 8 real pairs, then 8 fake ones
+    shifts = []
+    for b in range(16):  # sample b is channel b % 2 of pack b // 2; s = round(16 / 8) = 2
+        got = real_packs[b // 2, ..., b % 2 : b % 2 + 1]
+        found = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(got, shifted(real[b], dy, dx))
+        ]
+        assert len(found) == 1, f"sample {b} is not a translation of itself"
+        shifts.append(found[0])
+    assert any(shifts[2 * p] != shifts[2 * p + 1] for p in range(8))  # one shift per sample, not per pack
 
 
 def test_the_discriminator_sees_augmented_images_in_both_steps():

@@ -56,6 +56,14 @@ def test_pack_groups_consecutive_samples():
     assert packing.packed_shape([5, 5, 3], 4) == [5, 5, 12]
 
 
+def test_unpack_returns_the_samples_of_each_pack_in_order():
+    packs = np.random.default_rng(1).normal(size=(2, 5, 5, 6)).astype("float32")  # 2 packs of 3 x 2 ch.
+    want = np.stack([packs[p, ..., 2 * j : 2 * j + 2] for p in range(2) for j in range(3)])
+    np.testing.assert_array_equal(packing.unpack(packs, 3).numpy(), want)
+    vectors = np.arange(12, dtype=np.float32).reshape(2, 6)
+    np.testing.assert_array_equal(packing.unpack(vectors, 3).numpy(), vectors.reshape(6, 2))
+
+
 def test_packed_discriminator_sees_m_samples():
     seen = []
 
