@@ -145,6 +145,8 @@ def rows():
         "diffaugment": ["--config.train.augment=diffaugment"],  # color, translation, cutout per sample
         "translation": ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
         "ema_r1": ["--config.train.ema_decay=0.999"],
+        "steps15k": ["--config.train.steps=15000"],
+        "bfloat16": ["--config.train.precision=mixed_bfloat16"],
     }.items():  # options on the shipped recipe
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
