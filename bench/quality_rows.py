@@ -147,6 +147,7 @@ def rows():
         "ema_r1": ["--config.train.ema_decay=0.999"],
         "steps15k": ["--config.train.steps=15000"],
         "bfloat16": ["--config.train.precision=mixed_bfloat16"],
+        "top_k": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=100"],  # k = B/2 from step 6 900
     }.items():  # options on the shipped recipe
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
