@@ -147,6 +147,16 @@ def rows():
         "ema_r1": ["--config.train.ema_decay=0.999"],
         "steps15k": ["--config.train.steps=15000"],
         "bfloat16": ["--config.train.precision=mixed_bfloat16"],
+        "steps15k_bf16": [  # 15 000 steps in about the time of 10 000: bfloat16, 10 steps per call
+            "--config.train.steps=15000",
+            "--config.train.precision=mixed_bfloat16",
+            "--config.train.steps_per_execution=10",
+        ],
+        "steps20k_bf16": [
+            "--config.train.steps=20000",
+            "--config.train.precision=mixed_bfloat16",
+            "--config.train.steps_per_execution=10",
+        ],
         "top_k": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=100"],  # k = B/2 from step 6 900
     }.items():  # options on the shipped recipe
         rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
