@@ -34,6 +34,8 @@ REFINE_COARSE = ["--config.export.latent_steps=20", "--config.export.latent_step
 BATCH512 = ["--config.train.batch_size=512", "--config.model.d_hidden=200", *REFINE30]
 # stacked_digits.py before R1 1.0 and 10 000 steps: the recipe the stacked option rows were run on
 STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0"]
+# ... and with R1 1.0, before 15 000 steps: the recipe of the rows on R1 (r1_5, diffaugment, ...)
+STEPS10K = ["--config.train.steps=10000"]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
 
 
@@ -130,24 +132,20 @@ def rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay over 10 000 steps, R1 1.0 holding D
-    # (rows default and r1_5). The rows of the loop below ran the former 5 000 steps without R1
-    # (STEPS5K, less the fields a row sets itself; row steps5k) and change it (former_default and ema
-    # start from the older no-packing, constant-rate recipe, pack2 and pack2_ema from its constant rate).
+    # The shipped stacked recipe packs pairs with a linear decay over 15 000 steps, R1 1.0 holding D
+    # (row default). The rows of the first loop ran 10 000 steps (STEPS10K, unless a row sets them; row
+    # steps10k_r1), those of the second the 5 000 steps without R1 before that (STEPS5K, less the fields
+    # a row sets itself; row steps5k) and change it (former_default and ema start from the older
+    # no-packing, constant-rate recipe, pack2 and pack2_ema from its constant rate).
     rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
-    rows["stacked_digits_r1_5"] = (
-        "images",
-        "configs/stacked_digits.py",
-        [*stacked, "--config.gan.r1_weight=5.0"],
-        3,
-    )
     for name, extra in {
+        "steps10k_r1": [],  # the default until 15 000 steps
+        "r1_5": ["--config.gan.r1_weight=5.0"],
         "diffaugment": ["--config.train.augment=diffaugment"],  # color, translation, cutout per sample
         "translation": ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
         "ema_r1": ["--config.train.ema_decay=0.999"],
-        "steps15k": ["--config.train.steps=15000"],
         "bfloat16": ["--config.train.precision=mixed_bfloat16"],
-        "steps15k_bf16": [  # 15 000 steps in about the time of 10 000: bfloat16, 10 steps per call
+        "steps15k_bf16": [  # 15 000 steps, bfloat16, 10 steps per call
             "--config.train.steps=15000",
             "--config.train.precision=mixed_bfloat16",
             "--config.train.steps_per_execution=10",
@@ -158,8 +156,14 @@ def rows():
             "--config.train.steps_per_execution=10",
         ],
         "top_k": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=100"],  # k = B/2 from step 6 900
-    }.items():  # options on the shipped recipe
-        rows[f"stacked_digits_{name}"] = ("images", "configs/stacked_digits.py", [*stacked, *extra], 3)
+    }.items():
+        steps10k = [o for o in STEPS10K if o.split("=")[0] not in {e.split("=")[0] for e in extra}]
+        rows[f"stacked_digits_{name}"] = (
+            "images",
+            "configs/stacked_digits.py",
+            [*stacked, *steps10k, *extra],
+            3,
+        )
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
         "steps5k": [],  # the default until R1 let D train twice as long
