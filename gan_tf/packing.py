@@ -38,10 +38,14 @@ def unpack(x, m):
     if m == 1:
         return x
     x = tf.convert_to_tensor(x)
-    shape = tf.shape(x)
+    shape, features = tf.shape(x), x.shape[-1] // m
+    if x.shape[-1] % m:
+        raise ValueError(f"cannot unpack {x.shape[-1]} features or channels into {m} samples")
     if x.shape.rank == 2:
-        return tf.reshape(x, [shape[0] * m, x.shape[-1] // m])
+        return tf.reshape(x, [shape[0] * m, features])
     if x.shape.rank == 4:
-        grouped = tf.reshape(x, [shape[0], shape[1], shape[2], m, x.shape[-1] // m])
-        return tf.reshape(tf.transpose(grouped, [0, 3, 1, 2, 4]), [shape[0] * m, shape[1], shape[2], -1])
+        grouped = tf.reshape(x, [shape[0], shape[1], shape[2], m, features])
+        return tf.reshape(
+            tf.transpose(grouped, [0, 3, 1, 2, 4]), [shape[0] * m, shape[1], shape[2], features]
+        )
     raise ValueError(f"packing takes vectors [B, d] or images [B, H, W, C], got rank {x.shape.rank}")

@@ -62,6 +62,12 @@ def test_unpack_returns_the_samples_of_each_pack_in_order():
     np.testing.assert_array_equal(packing.unpack(packs, 3).numpy(), want)
     vectors = np.arange(12, dtype=np.float32).reshape(2, 6)
     np.testing.assert_array_equal(packing.unpack(vectors, 3).numpy(), vectors.reshape(6, 2))
+    traced = tf.function(lambda x: packing.unpack(x, 3)).get_concrete_function(
+        tf.TensorSpec([None, 5, 5, 6], tf.float32)
+    )
+    assert traced.output_shapes.as_list() == [None, 5, 5, 2]  # channels known with an unknown batch
+    with pytest.raises(ValueError, match="cannot unpack 6 features or channels into 4 samples"):
+        packing.unpack(packs, 4)
 
 
 def test_packed_discriminator_sees_m_samples():

@@ -92,6 +92,7 @@ OPTIONS = {
     "pack": ("mlp", {"pack": 2}),
     "top_k": ("mlp", {"top_k": (0.25, 0.5, 1)}),
     "diffaugment_r1": ("dcgan", {"augment": "color,translation,cutout", "r1_weight": 1.0}),
+    "diffaugment_pack2_r1": ("dcgan", {"augment": "color,translation,cutout", "pack": 2, "r1_weight": 1.0}),
 }
 
 
