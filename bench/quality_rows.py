@@ -32,7 +32,7 @@ REFINE_COARSE = ["--config.export.latent_steps=20", "--config.export.latent_step
 # make run's 5 minutes): batch 512, PacGAN's 200 x 5 maxout D, refined 30 x 0.003. The rows that carry it
 # were trained (and refined) with it.
 BATCH512 = ["--config.train.batch_size=512", "--config.model.d_hidden=200", *REFINE30]
-# stacked_digits.py before R1 1.0 and 10 000 steps: the recipe the stacked option rows were run on
+# stacked_digits.py before R1 1.0 and longer training: the recipe the older stacked option rows ran
 STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0"]
 # ... and with R1 1.0, before 15 000 steps: the recipe of the rows on R1 (r1_5, diffaugment, ...)
 STEPS10K = ["--config.train.steps=10000"]

@@ -7,11 +7,11 @@ Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 1000.0
 KL 0.154 +- 0.042 and FID 16.69 +- 1.12 in 554 s per run (goal KL 0.10; real digits score 0.034 at
 this count). Training longer moved it most: 10 000 steps (row steps10k_r1) 999.3 / 0.204 +- 0.058,
 FID 21.02, in 395 s; the KL is lower on every seed at 15 000 (0.111, 0.211, 0.139 against 0.136,
-0.277, 0.199). 20 000 steps in bfloat16 (row steps20k_bf16) reached 0.103 and FID 13.1 on seed 0 in
-584 s, too near the 10 minutes. Options on the 10 000-step recipe, seed 0 (KL 0.136, FID 20.7,
-370 s): bfloat16 (row bfloat16) 0.143 / 21.7 in 319 s, EMA 0.135 / 20.9, top-k G updates 0.131 /
-21.3, R1 5.0 (3 seeds) 0.190 against 0.204; DiffAugment (per sample of a pair) hurt, 0.296 / 43.6,
-translation alone 0.279 / 26.8.
+0.277, 0.199). 20 000 steps in bfloat16 (row steps20k_bf16): 0.139 +- 0.036, FID 14.30, lower
+again on every seed (0.103, 0.188, 0.127), but 584 s on seed 0 (which ran alone), too near the 10
+minutes. Options on the 10 000-step recipe, seed 0 (KL 0.136, FID 20.7, 370 s): bfloat16 (row
+bfloat16) 0.143 / 21.7 in 319 s, EMA 0.135 / 20.9, top-k G updates 0.131 / 21.3, R1 5.0 (3 seeds)
+0.190 against 0.204; DiffAugment (per sample of a pair) hurt, 0.296 / 43.6, translation alone 0.279 / 26.8.
 Before R1 (row steps5k: 5 000 steps, as 10 000 let D overfit the 1797 digits, 967 / 0.546 on seed
 0): 995.3 +- 3.3 / 0.271 +- 0.070, FID 34.15. The older recipe (no packing, constant rate) reached
 927.0 +- 27.6 modes and KL 0.719; packing alone 983.3 / 0.460. On the 5 000-step recipe: R1 0.1
