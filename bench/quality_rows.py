@@ -37,6 +37,13 @@ STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0"]
 # ... and with R1 1.0, before 15 000 steps: the recipe of the rows on R1 (r1_5, diffaugment, ...)
 STEPS10K = ["--config.train.steps=10000"]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
+STACKED = "configs/stacked_digits.py"
+
+
+def on_recipe(recipe, extra):
+    """The overrides of `recipe` less the fields `extra` sets itself, then `extra`."""
+    own = {e.split("=")[0] for e in extra}
+    return [o for o in recipe if o.split("=")[0] not in own] + list(extra)
 
 
 def rows():
@@ -157,13 +164,8 @@ def rows():
         ],
         "top_k": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=100"],  # k = B/2 from step 6 900
     }.items():
-        steps10k = [o for o in STEPS10K if o.split("=")[0] not in {e.split("=")[0] for e in extra}]
-        rows[f"stacked_digits_{name}"] = (
-            "images",
-            "configs/stacked_digits.py",
-            [*stacked, *steps10k, *extra],
-            3 if name in ("steps10k_r1", "r1_5", "steps20k_bf16") else 1,  # the others: a seed-0 screen
-        )
+        seeds = 3 if name in ("steps10k_r1", "r1_5", "steps20k_bf16") else 1  # the others: a seed-0 screen
+        rows[f"stacked_digits_{name}"] = ("images", STACKED, [*stacked, *on_recipe(STEPS10K, extra)], seeds)
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {
         "steps5k": [],  # the default until R1 let D train twice as long
@@ -196,13 +198,7 @@ def rows():
         "latent128": ["--config.model.latent_dim=128"],
         "d_width64": ["--config.model.d_width=64"],  # a wider D alone (G keeps 32 filters)
     }.items():
-        former = [o for o in STEPS5K if o.split("=")[0] not in {e.split("=")[0] for e in extra}]
-        rows[f"stacked_digits_{name}"] = (
-            "images",
-            "configs/stacked_digits.py",
-            [*stacked, *former, *extra],
-            3,
-        )
+        rows[f"stacked_digits_{name}"] = ("images", STACKED, [*stacked, *on_recipe(STEPS5K, extra)], 3)
     # digits_dcgan.py: 64 base filters, the rate decaying linearly, D's half G's. The rows with `w32` ran
     # the former 32 filters; of those, the rows with `former_d` ran D's rate equal to G's, and those with
     # `constant` the former constant rate.
