@@ -144,7 +144,7 @@ def rows():
     # steps10k_r1), those of the second the 5 000 steps without R1 before that (STEPS5K, less the fields
     # a row sets itself; row steps5k) and change it (former_default and ema start from the older
     # no-packing, constant-rate recipe, pack2 and pack2_ema from its constant rate).
-    rows["stacked_digits_default"] = ("images", "configs/stacked_digits.py", stacked, 3)
+    rows["stacked_digits_default"] = ("images", STACKED, stacked, 3)
     for name, extra in {
         "steps10k_r1": [],  # the default until 15 000 steps
         "r1_5": ["--config.gan.r1_weight=5.0"],
