@@ -31,6 +31,7 @@ def base():
     c.model.width = 32  # dcgan base filters
     c.model.d_width = 0  # dcgan only: the discriminator's base filters (0 = model.width)
     c.model.g_upsample = "transpose"  # dcgan only, G: transpose (4x4, stride 2) | nearest (resize + 3x3)
+    c.model.g_native_size = 0  # dcgan only: G draws at this size, resized bilinearly to the data's (0 = off)
     c.model.spectral_norm = False
 
     c.gan = ConfigDict()

@@ -91,13 +91,24 @@ def _check_image_shape(size, channels):
 UPSAMPLING = ("transpose", "nearest")
 
 
-def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generator", upsample="transpose"):
+def dcgan_generator(
+    latent_dim=64, size=32, channels=3, width=64, name="generator", upsample="transpose", native_size=0
+):
     """DCGAN (Radford et al. 2016): Dense -> s0 x s0 x C0, then doubling steps +BN+ReLU up to `size`,
     halving the filters each time (width * 2^n_up down to width), and a 3x3 conv with tanh. A doubling
     step is a stride-2 4x4 ConvTranspose ("transpose", DCGAN's), or a nearest-neighbour 2x upsampling
     and a 3x3 conv ("nearest": resize-convolution, free of the transposed convolution's checkerboard
-    artifacts; Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
+    artifacts; Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
+
+    `native_size` (0 = `size`): G draws at this size and, when it is smaller, a fixed bilinear resize (Keras'
+    `Resizing`, half-pixel centres) brings it to `size`, for data that were themselves upsampled from
+    it: scikit-learn's 8 px digits at 16 px are exactly such resizes, so every real image is one G can
+    draw, and G spends nothing on the interpolation."""
     _check_image_shape(size, channels)
+    if native_size and (native_size not in IMAGE_SIZES or native_size > size):
+        sizes = sorted(s for s in IMAGE_SIZES if s <= size)
+        raise ValueError(f"native_size must be 0 or one of {sizes} (up to {size} px), got {native_size}")
+    out_size, size = size, native_size or size
     if upsample not in UPSAMPLING:
         raise ValueError(f"unknown upsampling {upsample!r}; valid: {', '.join(UPSAMPLING)}")
     start = IMAGE_SIZES[size]
@@ -116,6 +127,8 @@ def dcgan_generator(latent_dim=64, size=32, channels=3, width=64, name="generato
             h = layers.Conv2D(filters, 3, padding="same", use_bias=False)(h)
         h = layers.ReLU()(_batch_norm()(h))
     out = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(h)
+    if out_size != size:
+        out = layers.Resizing(out_size, out_size, interpolation="bilinear", dtype=OUTPUT_DTYPE)(out)
     return keras.Model(z, out, name=name)
 
 

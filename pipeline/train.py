@@ -99,7 +99,9 @@ def _build_networks(config, meta):
             return generator, d
         if m.arch == "dcgan":
             size, _, channels = meta["shape"]
-            generator = networks.dcgan_generator(latent_dim, size, channels, m.width, upsample=m.g_upsample)
+            generator = networks.dcgan_generator(
+                latent_dim, size, channels, m.width, upsample=m.g_upsample, native_size=m.g_native_size
+            )
             d_width = m.d_width or m.width
             d = networks.dcgan_discriminator(size, channels, d_width, m.spectral_norm, head=head, pack=pack)
             return generator, d

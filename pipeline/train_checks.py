@@ -62,9 +62,16 @@ def check(config, meta):
             raise PipelineError(
                 f"unknown model.g_upsample {m.g_upsample!r}; valid: {', '.join(networks.UPSAMPLING)}"
             )
-    elif m.d_width or m.g_upsample != "transpose":
+        sizes = [s for s in sorted(networks.IMAGE_SIZES) if s <= meta["shape"][0]]
+        if m.g_native_size and m.g_native_size not in sizes:
+            raise PipelineError(
+                f"model.g_native_size must be 0 or a DCGAN size up to the data's {meta['shape'][0]} px "
+                f"({', '.join(map(str, sizes))}); got {m.g_native_size!r}"
+            )
+    elif m.d_width or m.g_upsample != "transpose" or m.g_native_size:
         raise PipelineError(
-            "model.d_width and model.g_upsample apply to model.arch=dcgan (an mlp uses d_hidden)"
+            "model.d_width, model.g_upsample and model.g_native_size apply to model.arch=dcgan "
+            "(an mlp uses d_hidden)"
         )
     maxout = config.model.d_maxout
     if not isinstance(maxout, int) or maxout < 0 or maxout == 1 or (maxout and config.model.arch == "dcgan"):

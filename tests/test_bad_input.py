@@ -102,6 +102,16 @@ CASES = {
         ),
         "valid: transpose, nearest",
     ),
+    "G's native size not a DCGAN size": (
+        ["ingest", "train"],
+        lambda p: with_model(folder_config(images_of_two_sizes(p / "im"), image_size=16), g_native_size=12),
+        r"model.g_native_size must be 0 or a DCGAN size up to the data's 16 px \(8, 16\); got 12",
+    ),
+    "G's native size above the data's": (
+        ["ingest", "train"],
+        lambda p: with_model(folder_config(images_of_two_sizes(p / "im"), image_size=8), g_native_size=16),
+        r"model.g_native_size must be 0 or a DCGAN size up to the data's 8 px \(8\); got 16",
+    ),
     "DCGAN options for an MLP": (
         ["ingest", "train"],
         lambda p: tiny(model__d_width=64),

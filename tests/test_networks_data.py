@@ -96,6 +96,37 @@ def test_resize_convolution_is_pixel_repeat_then_a_3x3_convolution():
         networks.dcgan_generator(size=8, upsample="bilinear")
 
 
+def _bilinear_2x(x):
+    """[N, n, n, C] -> [N, 2n, 2n, C] with half-pixel centres: output pixel i samples the input at
+    i/2 - 1/4, clamped to the edge, interpolating linearly along each axis."""
+    n = x.shape[1]
+    src = np.clip((np.arange(2 * n) + 0.5) / 2 - 0.5, 0, n - 1)
+    lo = np.floor(src).astype(int)
+    hi, w = np.minimum(lo + 1, n - 1), src - lo
+    rows = x[:, lo] * (1 - w)[:, None, None] + x[:, hi] * w[:, None, None]
+    return rows[:, :, lo] * (1 - w)[:, None] + rows[:, :, hi] * w[:, None]
+
+
+def test_a_native_size_generator_draws_small_and_resizes_bilinearly():
+    """model.g_native_size=8 for 16 px data: G's last conv draws 8 px, and its output is that drawing
+    doubled bilinearly (numpy, above); the 16 px digits are the same doubling of the 8 px ones, so
+    every real image is one G can draw."""
+    config = tiny(model__arch="dcgan", model__width=8, model__g_native_size=8)
+    g, d = train.build_networks(config, {"shape": [16, 16, 3]})
+    convs = [(type(layer).__name__, layer.filters) for layer in g.layers if hasattr(layer, "filters")]
+    assert convs == [("Conv2DTranspose", 8), ("Conv2D", 3)]  # 4 -> 8 px, then the output conv
+    assert d.input_shape[1:3] == (16, 16)  # D judges the data's size
+    z = np.random.default_rng(2).standard_normal((3, LATENT)).astype("float32")
+    drawn = keras.Model(g.inputs, g.layers[-2].output)(z).numpy()
+    assert drawn.shape == (3, 8, 8, 3)
+    np.testing.assert_allclose(g(z).numpy(), _bilinear_2x(drawn), atol=1e-6)
+    np.testing.assert_allclose(data.load_digits(16)[0], _bilinear_2x(data.load_digits(8)[0]), atol=1e-6)
+    same = networks.dcgan_generator(latent_dim=4, size=16, channels=3, width=4, native_size=16)
+    assert not any(isinstance(layer, keras.layers.Resizing) for layer in same.layers)  # nothing to resize
+    with pytest.raises(ValueError, match=r"native_size must be 0 or one of \[8\] \(up to 8 px\)"):
+        networks.dcgan_generator(size=8, native_size=16)
+
+
 @pytest.mark.parametrize("name,k,radius", [("ring8", 8, 1.0), ("grid25", 25, None)])
 def test_mixtures(name, k, radius):
     centers = data.mixture_centers(name)
