@@ -100,19 +100,19 @@ def dcgan_generator(
     and a 3x3 conv ("nearest": resize-convolution, free of the transposed convolution's checkerboard
     artifacts; Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
 
-    `native_size` (0 = `size`): G draws at this size and, when it is smaller, a fixed bilinear resize (Keras'
-    `Resizing`, half-pixel centres) brings it to `size`, for data that were themselves upsampled from
-    it: scikit-learn's 8 px digits at 16 px are exactly such resizes, so every real image is one G can
-    draw, and G spends nothing on the interpolation."""
+    `native_size` (0 = `size`): G draws at this size and, when it is smaller, a fixed bilinear resize
+    (Keras' `Resizing`, half-pixel centres) brings it to `size`, for data that were themselves
+    upsampled from it: scikit-learn's 8 px digits at 16 px are exactly such resizes, so every real
+    image is one G can draw, and G spends nothing on the interpolation."""
     _check_image_shape(size, channels)
     if native_size and (native_size not in IMAGE_SIZES or native_size > size):
         sizes = sorted(s for s in IMAGE_SIZES if s <= size)
         raise ValueError(f"native_size must be 0 or one of {sizes} (up to {size} px), got {native_size}")
-    out_size, size = size, native_size or size
+    drawn = native_size or size
     if upsample not in UPSAMPLING:
         raise ValueError(f"unknown upsampling {upsample!r}; valid: {', '.join(UPSAMPLING)}")
-    start = IMAGE_SIZES[size]
-    n_up = (size // start).bit_length() - 1
+    start = IMAGE_SIZES[drawn]
+    n_up = (drawn // start).bit_length() - 1
     filters = width * 2**n_up
     z = keras.Input((latent_dim,), name="z")
     h = layers.Dense(start * start * filters, use_bias=False)(z)
@@ -127,8 +127,8 @@ def dcgan_generator(
             h = layers.Conv2D(filters, 3, padding="same", use_bias=False)(h)
         h = layers.ReLU()(_batch_norm()(h))
     out = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=OUTPUT_DTYPE)(h)
-    if out_size != size:
-        out = layers.Resizing(out_size, out_size, interpolation="bilinear", dtype=OUTPUT_DTYPE)(out)
+    if drawn != size:
+        out = layers.Resizing(size, size, interpolation="bilinear", dtype=OUTPUT_DTYPE)(out)
     return keras.Model(z, out, name=name)
 
 

@@ -55,7 +55,7 @@ def check(config, meta):
             )
     m = config.model
     if m.arch == "dcgan":
-        for field, least in (("width", 1), ("d_width", 0)):
+        for field, least in (("width", 1), ("d_width", 0), ("g_native_size", 0)):
             if not isinstance(m[field], int) or isinstance(m[field], bool) or m[field] < least:
                 raise PipelineError(f"model.{field} must be an integer >= {least}; got {m[field]!r}")
         if m.g_upsample not in networks.UPSAMPLING:

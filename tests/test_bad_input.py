@@ -117,6 +117,11 @@ CASES = {
         lambda p: tiny(model__d_width=64),
         "apply to model.arch=dcgan",
     ),
+    "a native size for an MLP": (
+        ["ingest", "train"],
+        lambda p: tiny(model__g_native_size=8),
+        "model.g_native_size apply to model.arch=dcgan",
+    ),
     "negative maxout": (["ingest", "train"], lambda p: tiny(model__d_maxout=-2), "model.d_maxout must be 0"),
     "maxout of one piece (a linear D)": (
         ["ingest", "train"],

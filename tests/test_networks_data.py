@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tf import data, networks
+from gan_tf import data, ema, networks
 from gan_tf.layers import Maxout, SpectralNormalization
 from pipeline import train
 from tests.pipeline_helpers import LATENT, tiny
@@ -121,6 +121,13 @@ def test_a_native_size_generator_draws_small_and_resizes_bilinearly():
     assert drawn.shape == (3, 8, 8, 3)
     np.testing.assert_allclose(g(z).numpy(), _bilinear_2x(drawn), atol=1e-6)
     np.testing.assert_allclose(data.load_digits(16)[0], _bilinear_2x(data.load_digits(8)[0]), atol=1e-6)
+    # conditional (G(z, label) around the same builder) and its EMA copy keep the resize
+    config.gan.conditional, config.gan.pack = "projection", 1
+    cond, _ = train.build_networks(config, {"shape": [16, 16, 3], "num_classes": 10})
+    labels = np.array([0, 3, 9])
+    out = cond([z, labels]).numpy()
+    assert out.shape == (3, 16, 16, 3) and np.abs(out).max() <= 1.0
+    np.testing.assert_allclose(ema.clone(cond)([z, labels]).numpy(), out, atol=1e-6)
     same = networks.dcgan_generator(latent_dim=4, size=16, channels=3, width=4, native_size=16)
     assert not any(isinstance(layer, keras.layers.Resizing) for layer in same.layers)  # nothing to resize
     with pytest.raises(ValueError, match=r"native_size must be 0 or one of \[8\] \(up to 8 px\)"):

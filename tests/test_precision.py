@@ -19,13 +19,15 @@ MIXED = ("mixed_bfloat16", "mixed_float16")
 def test_networks_compute_in_the_policy_with_float32_outputs(precision):
     with networks.precision(precision):
         g, d = networks.dcgan_pair(latent_dim=8, size=16, channels=1, width=8, spectral_norm=True)
+        small = networks.dcgan_generator(latent_dim=8, size=16, channels=1, width=8, native_size=8)
     assert keras.config.dtype_policy().name == "float32"  # restored
     compute = precision.removeprefix("mixed_")
     hidden = [layer for layer in g.layers + d.layers if layer.weights][:-1]
     assert any(layer.compute_dtype == compute for layer in hidden)
     assert all(w.dtype == "float32" for w in g.weights + d.weights)  # master weights
-    z = tf.random.normal([4, 8])
+    z = tf.constant(np.random.default_rng(0).standard_normal((4, 8)), tf.float32)
     assert g(z).dtype == tf.float32 and d(g(z)).dtype == tf.float32
+    assert small(z).dtype == tf.float32 and small(z).shape == (4, 16, 16, 1)  # drawn at 8 px, resized
     with pytest.raises(ValueError, match="valid: float32, mixed_bfloat16"):
         with networks.precision("float8"):
             pass
