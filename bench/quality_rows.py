@@ -32,10 +32,15 @@ REFINE_COARSE = ["--config.export.latent_steps=20", "--config.export.latent_step
 # make run's 5 minutes): batch 512, PacGAN's 200 x 5 maxout D, refined 30 x 0.003. The rows that carry it
 # were trained (and refined) with it.
 BATCH512 = ["--config.train.batch_size=512", "--config.model.d_hidden=200", *REFINE30]
+# stacked_digits.py's generator before it drew 8 px (16 px, 32 filters; D as wide): the rows of the
+# two loops below ran it, less the fields a row sets itself (the native8 rows draw 8 px)
+G16 = ["--config.model.g_native_size=0", "--config.model.width=32", "--config.model.d_width=0"]
+# ... and its learning rates before they doubled to 4e-4
+LR2E4 = ["--config.train.g_lr=2e-4", "--config.train.d_lr=2e-4"]
 # stacked_digits.py before R1 1.0 and longer training: the recipe the older stacked option rows ran
-STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0"]
+STEPS5K = ["--config.train.steps=5000", "--config.gan.r1_weight=0.0", *G16, *LR2E4]
 # ... and with R1 1.0, before 15 000 steps: the recipe of the rows on R1 (r1_5, diffaugment, ...)
-STEPS10K = ["--config.train.steps=10000"]
+STEPS10K = ["--config.train.steps=10000", *G16, *LR2E4]
 FORMER_GRID25 = [*LEAKY_D, "--config.train.d_lr=2e-4"]  # and D's rate equal to G's
 STACKED = "configs/stacked_digits.py"
 
@@ -139,14 +144,17 @@ def rows():
         6,
     )
     stacked = ["--config.eval.num_samples=26000", "--config.eval.thresholds.modes=0"]  # PacGAN's count
-    # The shipped stacked recipe packs pairs with a linear decay over 15 000 steps, R1 1.0 holding D
-    # (row default). The rows of the first loop ran 10 000 steps (STEPS10K, unless a row sets them; row
-    # steps10k_r1), those of the second the 5 000 steps without R1 before that (STEPS5K, less the fields
-    # a row sets itself; row steps5k) and change it (former_default and ema start from the older
-    # no-packing, constant-rate recipe, pack2 and pack2_ema from its constant rate).
+    # The shipped stacked recipe packs pairs with rates of 4e-4 decaying linearly over 20 000 steps, R1
+    # 1.0 holding D, its G drawing 8 px (row default; lr2e-4 at the rates before). The rows of the first
+    # loop ran the 16 px G of 32 filters at 2e-4 for 10 000 steps (STEPS10K, less the fields a row sets
+    # itself; row steps10k_r1), those of the second the 5 000 steps without R1 before that (STEPS5K; row
+    # steps5k) and change it (former_default and ema start from the older no-packing, constant-rate
+    # recipe, pack2 and pack2_ema from its constant rate).
     rows["stacked_digits_default"] = ("images", STACKED, stacked, 3)
+    rows["stacked_digits_lr2e-4"] = ("images", STACKED, [*stacked, *LR2E4], 3)  # the default until 4e-4
     for name, extra in {
         "steps10k_r1": [],  # the default until 15 000 steps
+        "steps15k": ["--config.train.steps=15000"],  # the default until G drew 8 px
         "r1_5": ["--config.gan.r1_weight=5.0"],
         "diffaugment": ["--config.train.augment=diffaugment"],  # color, translation, cutout per sample
         "translation": ["--config.train.augment=diffaugment", "--config.train.augment_policy=translation"],
@@ -163,8 +171,17 @@ def rows():
             "--config.train.steps_per_execution=10",
         ],
         "top_k": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=100"],  # k = B/2 from step 6 900
+        "lr4e-4": ["--config.train.g_lr=4e-4", "--config.train.d_lr=4e-4"],
+        "adam_beta1_0": ["--config.train.beta_1=0.0", "--config.train.beta_2=0.99"],  # StyleGAN2's, with R1
+        "native8": ["--config.model.g_native_size=8"],  # G draws 8 px, resized like the data
+        "native8_w64": [
+            "--config.model.g_native_size=8",
+            "--config.model.width=64",
+            "--config.model.d_width=32",
+        ],
+        "native8_steps20k": ["--config.model.g_native_size=8", "--config.train.steps=20000"],
     }.items():
-        seeds = 3 if name in ("steps10k_r1", "r1_5", "steps20k_bf16") else 1  # the others: a seed-0 screen
+        seeds = 3 if name in ("steps10k_r1", "steps15k", "r1_5", "steps20k_bf16") else 1  # others: seed 0
         rows[f"stacked_digits_{name}"] = ("images", STACKED, [*stacked, *on_recipe(STEPS10K, extra)], seeds)
     constant, no_pack = "--config.train.lr_schedule=constant", "--config.gan.pack=1"
     for name, extra in {

@@ -29,6 +29,16 @@ def serve(workdir, latent_dim=4, n=3):
     return loaded.signatures["serving_default"](z=tf.random.normal([n, latent_dim]))["samples"].numpy()
 
 
+def test_a_generator_drawing_8_px_is_trained_exported_and_served_at_16(tmp_path):
+    """stacked_digits.py's G draws 8 px and resizes them (model.g_native_size): the whole pipeline runs
+    with it and the SavedModel serves the data's 16 px."""
+    config = shrink(stacked_digits.get_config())
+    config.data.num_examples = 300
+    assert config.model.g_native_size == 8 and config.data.image_size == 16
+    cli.run_stages(list(cli.STAGES), config, str(tmp_path))
+    assert serve(tmp_path).shape == (3, 16, 16, 3)
+
+
 def test_tfds_dataset_through_the_whole_pipeline(tmp_path):
     config = shrink(tfds_mnist.get_config())
     with tfds.testing.mock_data(num_examples=40):
