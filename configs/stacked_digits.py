@@ -7,7 +7,8 @@ linearly to 0 over 20 000 steps. Modes are counted by the digits classifier per 
 Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 1000.0 modes, class KL 0.089
 +- 0.013 (0.079, 0.107, 0.081: the goal of 0.10 on 2 of 3 seeds; real digits score 0.034 at this
 count), FID 8.10 +- 0.77, in 490 +- 8 s per run. At 2e-4 (row lr2e-4): 999.7 / 0.108 +- 0.020 (0.094,
-0.136, 0.093), FID 11.00. The 16 px G of 32 filters before it (row steps15k, 15 000 steps): 1000.0 /
+0.136, 0.093), FID 11.00; at 6e-4 (row lr6e-4) 0.086 +- 0.018 (0.063, 0.087, 0.107), FID 8.02, the goal
+again on 2 of 3. The 16 px G of 32 filters before it (row steps15k, 15 000 steps): 1000.0 /
 0.154 +- 0.042 (0.111, 0.211, 0.139), FID 16.69, in 554 s. Drawing 8 px is
 what let 20 000 steps fit: on the 10 000-step recipe (row steps10k_r1, seed 0: KL 0.136, FID 20.7, 370
 s) an 8 px G of 32 filters ran in 243 s (row native8: 0.156 / 19.4), of 64 in 258 s (native8_w64:
