@@ -31,6 +31,19 @@ GOAL_TEXT = {
     "digits_default": "10/10 classes, classifier-FID ≤ 2 × real reference",
 }
 
+GOAL_FIGURES = {  # what a seed scored against its goal, for the seeds that missed it
+    "grid25_default": lambda s: (
+        f"{s['modes']} modes, HQ {100 * s['high_quality']:.1f} %, rKL {s['reverse_kl']:.3f}"
+    ),
+    "ring8_default": lambda s: (
+        f"{s['modes']} modes, HQ {100 * s['high_quality']:.1f} %, rKL {s['reverse_kl']:.3f}"
+    ),
+    "stacked_digits_default": lambda s: f"{s['modes']} modes, KL {s['class_kl']:.3f}",
+    "digits_default": lambda s: (
+        f"{s['modes']} classes, FID {s['fid']:.2f} against 2 × {s['fid_reference']:.2f}"
+    ),
+}
+
 
 def _stat(values, fmt):
     present = [v for v in values if v is not None]
@@ -192,11 +205,18 @@ def write(results, rows, path):
             if met == len(runs) == rows[name][3]
             else f"met by {met} of {len(runs)} seeds run"
         )
-        lines.append(f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned).")
+        missed = [r for r in sorted(runs, key=lambda r: r["seed"]) if not GOALS[name](r["scores"])]
+        misses = "; ".join(f"seed {r['seed']}: {GOAL_FIGURES[name](r['scores'])}" for r in missed)
+        lines.append(
+            f"- `{name}` ({text}): {verdict} (of {rows[name][3]} planned)"
+            + (f"; missed by {misses}." if missed else ".")
+        )
     lines.append("")
     here = os.path.dirname(os.path.abspath(__file__))
-    # written by bench/refine_scan.py, stacked_classes.py, run_time.py, speed.py and kernels.py
-    for part in ("refine_scan.md", "stacked_classes.md", "run_time.md", "speed.md", "kernels.md"):
+    # written by bench/refine_scan.py, stacked_classes.py, stacked_classifiers.py, run_time.py, speed.py
+    # and kernels.py
+    parts = ("refine_scan.md", "stacked_classes.md", "stacked_classifiers.md", "run_time.md", "speed.md")
+    for part in (*parts, "kernels.md"):
         if os.path.exists(os.path.join(here, part)):
             lines += [open(os.path.join(here, part)).read()]
     with open(path, "w") as f:

@@ -31,7 +31,11 @@ def test_report_means_stds_and_goals(tmp_path):
     assert (
         "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by 2 of 2 seeds run (of 10 planned)" in text
     )
-    assert "`ring8_default` (8 modes, HQ ≥ 98 %, rKL ≤ 0.02): met by 0 of 1 seeds run" in text
+    assert (
+        "`ring8_default` (8 modes, HQ ≥ 98 %, rKL ≤ 0.02): met by 0 of 1 seeds run (of 10 planned); "
+        "missed by seed 0: 7 modes, HQ 99.0 %, rKL 0.010." in text
+    )
+    assert "met by 2 of 2 seeds run (of 10 planned)." in text  # no seed missed: nothing listed
     assert "`stacked_digits_default`" in text and "not run yet" in text
     quality_report.write([record("ring8_leakyrelu_d", s, 8, 1.0, 0.001) for s in (0, 1, 6)], rows, str(path))
     assert "| ring8_leakyrelu_d |" in path.read_text() and "| 3 (seeds [0, 1, 6]) |" in path.read_text()
@@ -269,3 +273,25 @@ def test_image_rows_show_the_class_reference_only_when_counted_at_the_samples_co
     )
     for old in ("| stacked_digits_pack4", "| stacked_digits_no_pack"):
         assert "| 990.0 | 0.300 | 40.00 (2.00) |" in lines[old]
+
+
+def test_goal_lines_list_the_seeds_that_missed_with_their_figures(tmp_path):
+    """digits' goal is relative to each run's own real reference: a seed misses when FID > 2 x it."""
+    rows = quality_rows.rows()
+    scores = [(0, 2.0, 1.1), (1, 2.04, 0.75), (2, 3.0, 1.4)]  # 2.0 <= 2.2 met; 2.04 > 1.5, 3.0 > 2.8 not
+    results = [
+        {
+            "row": "digits_default",
+            "seed": s,
+            "wall_seconds": 1.0,
+            "scores": {"modes": 10, "fid": f, "fid_reference": r},
+        }
+        for s, f, r in scores
+    ]
+    path = tmp_path / "B.md"
+    quality_report.write(results, rows, str(path))
+    assert (
+        "`digits_default` (10/10 classes, classifier-FID ≤ 2 × real reference): met by 1 of 3 seeds run "
+        "(of 10 planned); missed by seed 1: 10 classes, FID 2.04 against 2 × 0.75; "
+        "seed 2: 10 classes, FID 3.00 against 2 × 1.40." in path.read_text()
+    )
