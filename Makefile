@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test bench bench-quality bench-refine bench-stacked-classes bench-run-time bench-speed lint format lock clean
+.PHONY: run test bench bench-quality bench-refine bench-stacked-classes bench-stacked-classifiers bench-run-time bench-speed lint format lock clean
 
 $(STAMP): requirements.txt setup.cfg pyproject.toml
 	@echo "== installing pinned requirements into $(VENV)"
@@ -40,6 +40,11 @@ bench-refine: $(STAMP)
 # which digits the stacked-digits runs make too often or too rarely (bench-quality's trained runs)
 bench-stacked-classes: $(STAMP)
 	$(BIN)/python -m bench.stacked_classes $(ARGS)
+	$(BIN)/python -m bench.quality --report_only
+
+# the stacked-digits runs' KL read by each seed's digits classifier (bench-quality's trained runs)
+bench-stacked-classifiers: $(STAMP)
+	$(BIN)/python -m bench.stacked_classifiers $(ARGS)
 	$(BIN)/python -m bench.quality --report_only
 
 # make run's wall time, on otherwise idle cores (issue 8's goal: 5 min on 2 cores)

@@ -39,16 +39,22 @@ def digit_shares(classes, channels=CHANNELS):
     return np.stack([np.bincount(digits[:, c], minlength=10) / len(digits) for c in range(channels)])
 
 
-def run_classes(run_dir, config):
+def run_classes(run_dir, config, extractors=None):
     """evaluate's generated classes of one run (`config` its resolved ConfigDict): evaluate's own
     sampler (`evaluators.Context`: the trained generator on the "evaluate" noise stream, G(z) alone)
-    classified by the digits classifier evaluate used (eval.classifier_dir, or cached in the run)."""
+    classified by the digits classifier evaluate used (eval.classifier_dir, or cached in the run).
+    Given a list of `extractors`, the same samples read by each: a list of class arrays."""
     generator = keras.models.load_model(os.path.join(run_dir, "train", "generator.keras"))
     ingest_dir = os.path.join(run_dir, "ingest")
     ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, generator, None)
-    extractor = evaluators.digits_classifier(run_dir, config.seed, cache_dir=config.eval.classifier_dir)
-    batches = ctx.generate_batches(config.eval.num_samples)
-    return np.concatenate([extractor(batch)["classes"] for batch in batches])
+    own = extractors is None
+    if own:
+        extractors = [
+            evaluators.digits_classifier(run_dir, config.seed, cache_dir=config.eval.classifier_dir)
+        ]
+    batches = list(ctx.generate_batches(config.eval.num_samples))
+    classes = [np.concatenate([extractor(batch)["classes"] for batch in batches]) for extractor in extractors]
+    return classes[0] if own else classes
 
 
 def real_shares(run_dir):

@@ -8,7 +8,11 @@ Measured (BENCHMARKS.md, rows stacked_digits_*, 26 000 samples, 3 seeds): 1000.0
 +- 0.013 (0.079, 0.107, 0.081: the goal of 0.10 on 2 of 3 seeds; real digits score 0.034 at this
 count), FID 8.10 +- 0.77, in 490 +- 8 s per run. At 2e-4 (row lr2e-4): 999.7 / 0.108 +- 0.020 (0.094,
 0.136, 0.093), FID 11.00; at 6e-4 (row lr6e-4) 0.086 +- 0.018 (0.063, 0.087, 0.107), FID 8.02, the goal
-again on 2 of 3. The 16 px G of 32 filters before it (row steps15k, 15 000 steps): 1000.0 /
+again on 2 of 3; at 5e-4 (row lr5e-4) 0.088 +- 0.017 (0.069, 0.111, 0.084). 24 000 steps (row steps24k)
+scored 0.083 +- 0.035 (0.059, 0.132, 0.057), FID 7.05, in 588 +- 20 s (607 on seed 0, over 10 minutes);
+in bfloat16 (row steps24k_bf16) seed 1 0.113 in 507 s; EMA 0.999 (row ema999) seed 1 0.105. Seed 1's
+miss is largely its evaluator's classifier (trained per seed): read by seed 0's and 2's, its samples
+score 0.065 and 0.072, while seed 1's reads each seed 0.03-0.05 above the other two (bench/stacked_classifiers.md). The 16 px G of 32 filters before it (row steps15k, 15 000 steps): 1000.0 /
 0.154 +- 0.042 (0.111, 0.211, 0.139), FID 16.69, in 554 s. Drawing 8 px is
 what let 20 000 steps fit: on the 10 000-step recipe (row steps10k_r1, seed 0: KL 0.136, FID 20.7, 370
 s) an 8 px G of 32 filters ran in 243 s (row native8: 0.156 / 19.4), of 64 in 258 s (native8_w64:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import data, distribute, models, networks, packing, refine, topk
+from gan_tf import data, distribute, models, networks, noise, packing, refine, topk
 from pipeline import cli, guided
 from pipeline.artifacts import read_json
 from tests.pipeline_helpers import LATENT, tiny
@@ -280,3 +280,26 @@ def test_packed_stacked_digits_through_the_pipeline(tmp_path, classifier_dir):
     digits = np.array([[c // 100, c // 10 % 10, c % 10] for c in classes])
     by_hand = [[np.mean(digits[:, channel] == d) for d in range(10)] for channel in range(3)]
     np.testing.assert_allclose(stacked_classes.digit_shares(classes), by_hand)
+    # bench.stacked_classifiers: the same samples read by several classifiers, here the run's own and a
+    # stand-in that gives each sample its own class (of 1000: KL log 2 over 500 samples)
+    from bench import stacked_classifiers
+
+    seen = []
+
+    def one_class_each(batch):
+        seen.append(np.asarray(batch))
+        return {"classes": sum(len(b) for b in seen[:-1]) + np.arange(len(batch))}
+
+    kls = stacked_classifiers.cross_kls([str(tmp_path)], [config], [classifier, one_class_each])
+    assert kls.shape == (1, 2, 3)
+    assert kls[0, 0, 0] == pytest.approx(report["class_kl"]["value"], rel=1e-9)
+    assert kls[0, 1, 0] == pytest.approx(np.log(2), rel=1e-9)
+    assert kls[0, 1, 1] + kls[0, 1, 2] == pytest.approx(kls[0, 1, 0])
+    generator = keras.models.load_model(os.path.join(tmp_path, "train", "generator.keras"), compile=False)
+    batch = config.eval.batch_size  # evaluate's noise: one draw per batch, numbered by its first sample
+    z = [
+        noise.normal([batch, generator.input_shape[-1]], config.seed, "evaluate", c)
+        for c in range(0, 500, batch)
+    ]
+    expected = np.concatenate([generator(part, training=False).numpy() for part in z])
+    np.testing.assert_allclose(np.concatenate(seen), expected, atol=1e-6)
