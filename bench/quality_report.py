@@ -33,10 +33,10 @@ GOAL_TEXT = {
 
 GOAL_FIGURES = {  # what a seed scored against its goal, for the seeds that missed it
     "grid25_default": lambda s: (
-        f"{s['modes']} modes, HQ {100 * s['high_quality']:.1f} %, rKL {s['reverse_kl']:.3f}"
+        f"{s['modes']} modes, HQ {100 * s['high_quality']:.2f} %, rKL {s['reverse_kl']:.3f}"
     ),
     "ring8_default": lambda s: (
-        f"{s['modes']} modes, HQ {100 * s['high_quality']:.1f} %, rKL {s['reverse_kl']:.3f}"
+        f"{s['modes']} modes, HQ {100 * s['high_quality']:.2f} %, rKL {s['reverse_kl']:.3f}"
     ),
     "stacked_digits_default": lambda s: f"{s['modes']} modes, KL {s['class_kl']:.3f}",
     "digits_default": lambda s: (

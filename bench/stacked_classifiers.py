@@ -4,8 +4,8 @@ samples read by the digits classifier of every seed. evaluate trains that classi
 reading of ambiguous fakes; here the generators are the rows and the classifiers the columns, the
 diagonal being evaluate's own KL. Writes bench/stacked_classifiers.md (copied into BENCHMARKS.md).
 
-    python -m bench.stacked_classifiers     # stacked_digits_default, seeds 0-2
-    python -m bench.stacked_classifiers --rows=stacked_digits_lr6e-4 --seeds=0,1,2
+    python -m bench.stacked_classifiers     # ROWS below, seeds 0-2
+    python -m bench.stacked_classifiers --rows=stacked_digits_default --seeds=0,1,2
 
 --rows and --runs_dir are bench.quality's flags and --seeds bench.refine_scan's.
 """
@@ -25,6 +25,7 @@ from pipeline import evaluators
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "stacked_classifiers.md")
+ROWS = ("stacked_digits_default", "stacked_digits_lr6e-4", "stacked_digits_lr5e-4", "stacked_digits_steps24k")
 
 
 def cross_kls(run_dirs, configs, extractors):
@@ -66,14 +67,17 @@ def table(name, seeds, kls):
 def main(argv):
     del argv
     rows = quality_rows.rows()
-    names = bench_quality.ROWS_FLAG.value or ["stacked_digits_default"]
-    wrong = [n for n in names if not n.startswith("stacked_digits_") or n not in rows]
+    names = bench_quality.ROWS_FLAG.value or list(ROWS)
+    stacked = [n for n in rows if n.startswith("stacked_digits_")]
+    wrong = [n for n in names if n not in stacked]
     if wrong:
-        sys.exit(f"stacked_classifiers: not stacked_digits rows: {wrong}")
+        sys.exit(f"stacked_classifiers: not stacked_digits rows: {wrong}; valid: {', '.join(stacked)}")
     try:
         seeds = [int(s) for s in SEEDS.value] if SEEDS.present else [0, 1, 2]
     except ValueError:
         sys.exit(f"stacked_classifiers: --seeds must be integers, got {','.join(SEEDS.value)}")
+    if len(seeds) < 2:
+        sys.exit("stacked_classifiers: --seeds needs at least two seeds (one classifier each)")
     lines = [
         "### Stacked digits: the same samples read by each seed's classifier "
         "(`python -m bench.stacked_classifiers`)",
@@ -85,9 +89,12 @@ def main(argv):
     ]
     for name in names:
         run_dirs = [os.path.join(bench_quality.RUNS_DIR.value, name, str(s)) for s in seeds]
-        missing = [d for d in run_dirs if not os.path.exists(os.path.join(d, "train", "generator.keras"))]
+        needed = [os.path.join("train", "generator.keras"), os.path.join("evaluate", "metrics.json")]
+        missing = [
+            os.path.join(d, n) for d in run_dirs for n in needed if not os.path.exists(os.path.join(d, n))
+        ]
         if missing:
-            sys.exit(f"stacked_classifiers: no trained run in {missing[0]}")
+            sys.exit(f"stacked_classifiers: {name} has no trained and evaluated run: {missing[0]} is missing")
         configs = [
             bench_quality.resolve_config(rows[name][1], [*rows[name][2], f"--config.seed={s}"]) for s in seeds
         ]
@@ -96,10 +103,9 @@ def main(argv):
             for d, c in zip(run_dirs, configs, strict=True)
         ]
         kls = cross_kls(run_dirs, configs, extractors)
-        for i, run_dir in enumerate(run_dirs):  # the diagonal is evaluate's own reading
-            recorded = json.load(open(os.path.join(run_dir, "evaluate", "metrics.json")))["metrics"][
-                "class_kl"
-            ]
+        for i, (run_dir, config) in enumerate(zip(run_dirs, configs, strict=True)):  # evaluate's reading
+            key = "raw/class_kl" if config.export.refine != "none" else "class_kl"  # of G(z) alone
+            recorded = json.load(open(os.path.join(run_dir, "evaluate", "metrics.json")))["metrics"][key]
             if abs(recorded["value"] - kls[i, i, 0]) > 1e-6:
                 sys.exit(
                     f"stacked_classifiers: {run_dir}: KL {kls[i, i, 0]:.4f} here, "

@@ -12,8 +12,9 @@ again on 2 of 3; at 5e-4 (row lr5e-4) 0.088 +- 0.017 (0.069, 0.111, 0.084). 24 0
 scored 0.083 +- 0.035 (0.059, 0.132, 0.057), FID 7.05, in 588 +- 20 s (607 on seed 0, over 10 minutes);
 in bfloat16 (row steps24k_bf16) seed 1 0.113 in 507 s; EMA 0.999 (row ema999) seed 1 0.105. Seed 1's
 miss is largely its evaluator's classifier (trained per seed): read by seed 0's and 2's, its samples
-score 0.065 and 0.072, while seed 1's reads each seed 0.03-0.05 above the other two (bench/stacked_classifiers.md). The 16 px G of 32 filters before it (row steps15k, 15 000 steps): 1000.0 /
-0.154 +- 0.042 (0.111, 0.211, 0.139), FID 16.69, in 554 s. Drawing 8 px is
+score 0.065 and 0.072, while seed 1's reads each of the default's seeds 0.03-0.05 above the other two
+(bench/stacked_classifiers.md). The 16 px G of 32 filters before it (row steps15k, 15 000 steps):
+1000.0 / 0.154 +- 0.042 (0.111, 0.211, 0.139), FID 16.69, in 554 s. Drawing 8 px is
 what let 20 000 steps fit: on the 10 000-step recipe (row steps10k_r1, seed 0: KL 0.136, FID 20.7, 370
 s) an 8 px G of 32 filters ran in 243 s (row native8: 0.156 / 19.4), of 64 in 258 s (native8_w64:
 0.140 / 18.5); at 20 000 steps the 32-filter one (native8_steps20k) 0.106 / 12.1 in 337 s. The 16 px G
