@@ -57,6 +57,22 @@ def run_classes(run_dir, config, extractors=None):
     return classes[0] if own else classes
 
 
+def kl_parts(classes):
+    """(class KL, the channels' digit KLs summed, their total correlation) of base-10 class codes."""
+    channel_kls, total_correlation = metrics.class_kl_parts(classes, CHANNELS)
+    return metrics.class_coverage(classes, 10**CHANNELS)[1], sum(channel_kls), total_correlation
+
+
+def recorded_kl(run_dir, config):
+    """The class KL of G(z) alone in the run's evaluate/metrics.json (raw/ when export refines), or
+    None when the run was not evaluated."""
+    report = os.path.join(run_dir, "evaluate", "metrics.json")
+    if not os.path.exists(report):
+        return None
+    key = "raw/class_kl" if config.export.refine != "none" else "class_kl"
+    return json.load(open(report))["metrics"][key]["value"]
+
+
 def real_shares(run_dir):
     """[channels, 10] digit shares of the run's ingested triples (its true digit labels)."""
     ids = ingest.digit_ids(os.path.join(run_dir, "ingest"))
@@ -103,27 +119,23 @@ def main(argv):
                 continue
             config = bench_quality.resolve_config(rows[name][1], [*rows[name][2], f"--config.seed={seed}"])
             classes = run_classes(run_dir, config)
-            channel_kls, total_correlation = metrics.class_kl_parts(classes, CHANNELS)
-            kl = metrics.class_coverage(classes, 10**CHANNELS)[1]
+            kl, channel_kl, total_correlation = kl_parts(classes)
             refined = config.export.refine != "none"
-            report = os.path.join(run_dir, "evaluate", "metrics.json")
-            if os.path.exists(report):  # evaluate's samples again: its KL (of G(z) alone: raw/)
-                key = "raw/class_kl" if refined else "class_kl"
-                recorded = json.load(open(report))["metrics"][key]["value"]
-                if abs(recorded - kl) > 1e-6:
-                    sys.exit(f"stacked_classes: {run_dir}: KL {kl:.4f} here, {recorded:.4f} in its evaluate")
+            recorded = recorded_kl(run_dir, config)  # evaluate's samples again: its KL
+            if recorded is not None and abs(recorded - kl) > 1e-6:
+                sys.exit(f"stacked_classes: {run_dir}: KL {kl:.4f} here, {recorded:.4f} in its evaluate")
             results.append(
                 {
                     "row": name + (" (raw G)" if refined else ""),
                     "seed": seed,
                     "shares": digit_shares(classes).tolist(),
-                    "channel_kl": sum(channel_kls),
+                    "channel_kl": channel_kl,
                     "total_correlation": total_correlation,
                     "class_kl": kl,
                 }
             )
             real = real if real is not None else real_shares(run_dir)
-            print(f"stacked_classes: {name} seed {seed}: channels' KL {sum(channel_kls):.3f}", flush=True)
+            print(f"stacked_classes: {name} seed {seed}: channels' KL {channel_kl:.3f}", flush=True)
     if not results:
         sys.exit("stacked_classes: no trained stacked_digits runs under the runs dir")
     real_line = " ".join(f"{100 * s:.1f}" for s in real.mean(0))

@@ -20,7 +20,6 @@ from absl import app
 from bench import quality as bench_quality
 from bench import quality_rows, stacked_classes
 from bench.refine_scan import SEEDS
-from gan_tf import metrics
 from pipeline import evaluators
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,17 +32,9 @@ def cross_kls(run_dirs, configs, extractors):
     evaluate samples read by extractor j."""
     out = []
     for run_dir, config in zip(run_dirs, configs, strict=True):
-        row = []
-        for classes in stacked_classes.run_classes(run_dir, config, extractors):
-            channel_kls, total_correlation = metrics.class_kl_parts(classes, stacked_classes.CHANNELS)
-            row.append(
-                (
-                    metrics.class_coverage(classes, 10**stacked_classes.CHANNELS)[1],
-                    sum(channel_kls),
-                    total_correlation,
-                )
-            )
-        out.append(row)
+        out.append(
+            [stacked_classes.kl_parts(c) for c in stacked_classes.run_classes(run_dir, config, extractors)]
+        )
     return np.asarray(out)
 
 
@@ -104,12 +95,10 @@ def main(argv):
         ]
         kls = cross_kls(run_dirs, configs, extractors)
         for i, (run_dir, config) in enumerate(zip(run_dirs, configs, strict=True)):  # evaluate's reading
-            key = "raw/class_kl" if config.export.refine != "none" else "class_kl"  # of G(z) alone
-            recorded = json.load(open(os.path.join(run_dir, "evaluate", "metrics.json")))["metrics"][key]
-            if abs(recorded["value"] - kls[i, i, 0]) > 1e-6:
+            recorded = stacked_classes.recorded_kl(run_dir, config)
+            if abs(recorded - kls[i, i, 0]) > 1e-6:
                 sys.exit(
-                    f"stacked_classifiers: {run_dir}: KL {kls[i, i, 0]:.4f} here, "
-                    f"{recorded['value']:.4f} in evaluate"
+                    f"stacked_classifiers: {run_dir}: KL {kls[i, i, 0]:.4f} here, {recorded:.4f} in evaluate"
                 )
         lines += [*table(name, seeds, kls), ""]
         print(f"stacked_classifiers: {name}: {kls[:, :, 0].round(3).tolist()}", flush=True)
