@@ -3,9 +3,9 @@ trained bench run's samples, the class KL's two parts beside them. Reads bench.q
 stacked_digits_* rows (trained ones only); writes bench/stacked_classes.md (copied into BENCHMARKS.md).
 
 The samples are evaluate's: the run's trained (EMA, when on) generator on evaluate's noise stream,
-classified channel by channel by the run's digits classifier, so a row's KL here is its evaluate
-KL. Rows that only refine at export (latent, drs) share their trained row's generator and are left
-out; asked for by --rows, they are listed with their raw G(z).
+classified channel by channel by the digits classifier evaluate read it with (eval.classifier_seed),
+so a row's KL here is its evaluate KL. Rows that only refine at export (latent, drs) share their
+trained row's generator and are left out; asked for by --rows, they are listed with their raw G(z).
 
     python -m bench.stacked_classes                  # every stacked row's trained runs of seeds 0-4
     python -m bench.stacked_classes --rows=stacked_digits_default --seeds=0,1,2
@@ -49,9 +49,8 @@ def run_classes(run_dir, config, extractors=None):
     ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, generator, None)
     own = extractors is None
     if own:
-        extractors = [
-            evaluators.digits_classifier(run_dir, config.seed, cache_dir=config.eval.classifier_dir)
-        ]
+        seed, cache = config.eval.classifier_seed, config.eval.classifier_dir
+        extractors = [evaluators.digits_classifier(run_dir, seed, cache_dir=cache)]
     batches = list(ctx.generate_batches(config.eval.num_samples))
     classes = [np.concatenate([extractor(batch)["classes"] for batch in batches]) for extractor in extractors]
     return classes[0] if own else classes
@@ -141,8 +140,8 @@ def main(argv):
     real_line = " ".join(f"{100 * s:.1f}" for s in real.mean(0))
     text = (
         "### Stacked digits: digit shares of the generated samples (`python -m bench.stacked_classes`)\n\n"
-        "Each run's evaluate samples (its trained generator on `eval.num_samples` z), digits read by its "
-        "classifier. "
+        "Each run's evaluate samples (its trained generator on `eval.num_samples` z), digits read by the "
+        "classifier evaluate read it with (`eval.classifier_seed`). "
         f"The first run's ingested triples, their true digits: {real_line} %.\n\n" + table(results) + "\n"
     )
     with open(OUTPUT + ".tmp", "w") as f:

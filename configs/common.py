@@ -78,6 +78,7 @@ def base():
     c.eval.features = "none"  # none (images: sliced Wasserstein distance) | digits_classifier | inception_v3
     c.eval.inception_weights = ""  # local .h5/.weights.h5 file for inception_v3
     c.eval.classifier_dir = ""  # digits_classifier: cache it here, shared by runs ("" = in the workdir)
+    c.eval.classifier_seed = 0  # digits_classifier: its split and initialisation, the same for every run
     c.eval.max_kept = 5000  # features kept for KID / precision-recall (FID streams all samples)
     c.eval.kid_subsets = 100
     c.eval.kid_subset_size = 1000

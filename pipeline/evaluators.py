@@ -382,7 +382,8 @@ def for_data(config, meta, workdir):
             raise PipelineError(
                 f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
             )
-        extractor = digits_classifier(workdir, config.seed, cache_dir=config.eval.classifier_dir)
+        seed, cache = config.eval.classifier_seed, config.eval.classifier_dir
+        extractor = digits_classifier(workdir, seed, cache_dir=cache)
         conditional = config.gan.conditional != "none" and meta.get("num_classes") == 10 ** meta["shape"][-1]
         return [ImageMetrics(extractor)] + ([ConditionalMetrics(extractor)] if conditional else [])
     raise PipelineError(f"unknown eval.features {features!r}; valid: none, digits_classifier, inception_v3")

@@ -219,6 +219,7 @@ def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
         ("bench.run_time", "--recipes=no_such_recipe", "run_time: unknown recipes ['no_such_recipe']"),
         ("bench.stacked_classes", "--rows=grid25_default", "stacked_classes: not stacked_digits rows"),
         ("bench.stacked_classes", "--seeds=0,x", "stacked_classes: --seeds must be integers"),
+        ("bench.stacked_classifiers", "--classifiers=0,x", "stacked_classifiers: --classifiers must be"),
     ],
 )
 def test_bench_commands_refuse_bad_flags_in_one_line(module, flag, message, tmp_path):
@@ -299,3 +300,42 @@ def test_goal_lines_list_the_seeds_that_missed_with_their_figures(tmp_path):
         "(of 10 planned); missed by seed 1: 10 classes, FID 2.04 against 2 × 0.75; "
         "seed 2: 10 classes, FID 3.00 against 2 × 1.40." in path.read_text()
     )
+
+
+def test_rows_with_records_read_by_their_own_seeds_classifier_are_marked(tmp_path):
+    def digits(row, seed, **extra):
+        scores = {"modes": 10, "class_kl": 0.01, "fid": 3.0, "fid_reference": 2.0}
+        return {"row": row, "seed": seed, "wall_seconds": 1.0, "scores": scores, **extra}
+
+    own = {quality_report.OWN_CLASSIFIER: True}
+    results = [digits("digits_default", s, rescored="again") for s in (0, 1)]
+    results += [digits("digits_r1", 0), digits("digits_r1", 1, **own)]
+    path = tmp_path / "B.md"
+    quality_report.write(results, quality_rows.rows(), str(path))
+    text = path.read_text()
+    lines = {x.split(" |")[0]: x for x in text.splitlines() if "`configs/" in x}
+    assert lines["| digits_r1"].split(" | ")[2] == "2 ‡"
+    assert lines["| digits_default"].split(" | ")[2] == "2"
+    assert quality_report.OWN_CLASSIFIER_NOTE in text
+    assert "; 2 runs evaluated before it existed were evaluated again" in text
+    without = tmp_path / "C.md"  # no such record: no note
+    quality_report.write(results[:3], quality_rows.rows(), str(without))
+    assert quality_report.OWN_CLASSIFIER_NOTE not in without.read_text() and "‡" not in without.read_text()
+
+
+def test_the_ensemble_reads_the_likeliest_digit_of_the_members_mean_probabilities():
+    from bench.stacked_classifiers import Ensemble
+
+    def member(*digit_probs):  # every image, every channel: these probabilities
+        p = np.zeros(10)
+        for digit, prob in digit_probs:
+            p[digit] = prob
+        return lambda images: {"probs": np.broadcast_to(p, (len(images), 3, 10))}
+
+    confident_1, leaning_2 = member((1, 0.6), (2, 0.4)), member((1, 0.05), (2, 0.55), (7, 0.4))
+    images = np.zeros((4, 8, 8, 3))
+    # mean: digit 1 0.325, digit 2 0.475, digit 7 0.2 -> 2 in each channel, class 222
+    np.testing.assert_array_equal(Ensemble([confident_1, leaning_2])(images)["classes"], [222] * 4)
+    np.testing.assert_array_equal(Ensemble([confident_1])(images)["classes"], [111] * 4)
+    mostly_7 = member((7, 0.9), (2, 0.1))
+    np.testing.assert_array_equal(Ensemble([confident_1, leaning_2, mostly_7])(images)["classes"], [777] * 4)

@@ -27,6 +27,22 @@ def classifier(classifier_dir):
     return extractor.model, extractor.held_out_accuracy
 
 
+def test_every_run_is_read_by_the_classifier_of_eval_classifier_seed(classifier_dir, tmp_path):
+    """PacGAN reads every run with one classifier: a run of seed 5 is read by the cached classifier of
+    eval.classifier_seed (0), trained on digits_split(0)'s half; none is trained for seed 5."""
+    config = digits_dcgan.get_config()
+    config.seed, config.eval.classifier_dir, config.eval.features = 5, classifier_dir, "digits_classifier"
+    assert config.eval.classifier_seed == 0
+    metrics_, *_ = evaluators.for_data(config, {"shape": [8, 8, 1]}, str(tmp_path))
+    extractor = metrics_.extractor
+    np.testing.assert_array_equal(extractor.trained_on, features.digits_split(0)[0])
+    cached = keras.models.load_model(os.path.join(classifier_dir, "classifier_8_seed0", "classifier.keras"))
+    for mine, theirs in zip(extractor.model.get_weights(), cached.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert not os.path.exists(os.path.join(classifier_dir, "classifier_8_seed5"))
+    assert not os.path.exists(os.path.join(tmp_path, "classifier_8_seed5"))
+
+
 def test_digits_split_is_a_partition():
     train, held_out = features.digits_split(seed=0)
     assert len(train) + len(held_out) == 1797 and not set(train) & set(held_out)
