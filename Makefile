@@ -42,7 +42,7 @@ bench-stacked-classes: $(STAMP)
 	$(BIN)/python -m bench.stacked_classes $(ARGS)
 	$(BIN)/python -m bench.quality --report_only
 
-# the stacked-digits runs' KL read by each seed's digits classifier (bench-quality's trained runs)
+# the stacked-digits runs' KL read by the classifiers of eval.classifier_seed 0-4 and their ensemble
 bench-stacked-classifiers: $(STAMP)
 	$(BIN)/python -m bench.stacked_classifiers $(ARGS)
 	$(BIN)/python -m bench.quality --report_only

@@ -182,11 +182,16 @@ def write(results, rows, path):
         "2 500 samples, REFERENCES.md protocol (modes / high-quality % / reverse KL), mean ± std over "
         "seeds. Each row is the config file with the overrides shown, seeds 0..n-1, one process per run.",
         "",
-        "Image rows' classes and features come from one digits classifier, that of "
-        "`eval.classifier_seed` = 0, for every seed and row; "
-        f"{sum('rescored' in r for r in results)} runs evaluated before it existed were evaluated "
-        "again on their kept training (their record's `rescored`; times are still the first run's).",
-        "",
+    ]
+    if any(r["row"].startswith(("stacked", "digits")) for r in results):
+        lines += [
+            "Image rows' classes and features come from one digits classifier for every seed and row, "
+            "that of `eval.classifier_seed` (0), except in rows marked ‡; "
+            f"{sum('rescored' in r for r in results)} runs evaluated before it existed were evaluated "
+            "again on their kept training (their record's `rescored`; times are still the first run's).",
+            "",
+        ]
+    lines += [
         f"Runs recorded: {len(results)}; their wall time in all: "
         f"{sum(r['wall_seconds'] for r in results) / 60:.1f} min.",
         "",

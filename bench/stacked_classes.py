@@ -42,7 +42,8 @@ def digit_shares(classes, channels=CHANNELS):
 def run_classes(run_dir, config, extractors=None):
     """evaluate's generated classes of one run (`config` its resolved ConfigDict): evaluate's own
     sampler (`evaluators.Context`: the trained generator on the "evaluate" noise stream, G(z) alone)
-    classified by the digits classifier evaluate used (eval.classifier_dir, or cached in the run).
+    classified by the digits classifier evaluate used (that of eval.classifier_seed, cached in
+    eval.classifier_dir or the run).
     Given a list of `extractors`, the same samples read by each: a list of class arrays."""
     generator = keras.models.load_model(os.path.join(run_dir, "train", "generator.keras"))
     ingest_dir = os.path.join(run_dir, "ingest")
@@ -54,6 +55,14 @@ def run_classes(run_dir, config, extractors=None):
     batches = list(ctx.generate_batches(config.eval.num_samples))
     classes = [np.concatenate([extractor(batch)["classes"] for batch in batches]) for extractor in extractors]
     return classes[0] if own else classes
+
+
+def int_list(flag, tool):
+    """A list flag's values as integers, or exit with one line naming the flag."""
+    try:
+        return [int(s) for s in flag.value]
+    except ValueError:
+        sys.exit(f"{tool}: --{flag.name} must be integers, got {','.join(flag.value)}")
 
 
 def kl_parts(classes):
@@ -104,10 +113,7 @@ def main(argv):
     wrong = [n for n in names if n not in stacked]
     if wrong:
         sys.exit(f"stacked_classes: not stacked_digits rows: {wrong}; valid: {', '.join(stacked)}")
-    try:
-        seeds = [int(s) for s in SEEDS.value]
-    except ValueError:
-        sys.exit(f"stacked_classes: --seeds must be integers, got {','.join(SEEDS.value)}")
+    seeds = int_list(SEEDS, "stacked_classes")
     if not bench_quality.ROWS_FLAG.value:  # rows that change only the export share their row's generator
         names = [n for n in names if quality_rows.TRAINED_BY.get(n) not in names]
     results, real = [], None

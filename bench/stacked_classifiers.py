@@ -4,8 +4,7 @@ every run with the one digits classifier of `eval.classifier_seed` (default 0: t
 pretrained classifier); here each run's evaluate samples (generators: the rows) are also read by the
 classifiers other values of `eval.classifier_seed` would train (the columns) and by their ensemble
 (`Ensemble`: mean probabilities), so the table shows the spread of the measuring instrument beside
-that of the generators. Writes bench/stacked_classifiers.md
-(copied into BENCHMARKS.md).
+that of the generators. Writes bench/stacked_classifiers.md (copied into BENCHMARKS.md).
 
     python -m bench.stacked_classifiers     # ROWS below, seeds 0-2, classifiers 0-4
     python -m bench.stacked_classifiers --rows=stacked_digits_default --seeds=0,1,2 --classifiers=0,1
@@ -24,6 +23,7 @@ from absl import app, flags
 from bench import quality as bench_quality
 from bench import quality_rows, stacked_classes
 from bench.refine_scan import SEEDS
+from gan_tf.metrics import features
 from pipeline import evaluators
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,7 +44,7 @@ class Ensemble:
 
     def __call__(self, images):
         probs = np.mean([member(images)["probs"] for member in self.members], axis=0)  # [n, channels, 10]
-        return {"classes": probs.argmax(-1) @ 10 ** np.arange(probs.shape[1] - 1, -1, -1)}
+        return {"classes": features.class_codes(probs.argmax(-1))}
 
 
 def cross_kls(run_dirs, configs, extractors):
@@ -78,13 +78,6 @@ def table(name, seeds, classifiers, kls, evaluated):
     return lines
 
 
-def _ints(flag, name):
-    try:
-        return [int(s) for s in flag.value]
-    except ValueError:
-        sys.exit(f"stacked_classifiers: --{name} must be integers, got {','.join(flag.value)}")
-
-
 def main(argv):
     del argv
     rows = quality_rows.rows()
@@ -93,21 +86,11 @@ def main(argv):
     wrong = [n for n in names if n not in stacked]
     if wrong:
         sys.exit(f"stacked_classifiers: not stacked_digits rows: {wrong}; valid: {', '.join(stacked)}")
-    seeds = _ints(SEEDS, "seeds") if SEEDS.present else [0, 1, 2]
-    classifiers = _ints(CLASSIFIERS, "classifiers")
-    if not seeds or len(classifiers) < 2:
-        sys.exit("stacked_classifiers: needs at least one seed and two --classifiers")
-    cache = os.path.join(bench_quality.RUNS_DIR.value, "classifiers")
-    lines = [
-        "### Stacked digits: the same samples read by other classifiers "
-        "(`python -m bench.stacked_classifiers`)",
-        "",
-        "Each run's evaluate samples (as in the table above), classified by the digits classifier each "
-        "`eval.classifier_seed` trains (its own half of the 1797 digits, its own initialisation); evaluate "
-        f"reads with the column marked. Rows: {', '.join(names)}; seeds {', '.join(map(str, seeds))}; "
-        f"classifiers {', '.join(map(str, classifiers))}.",
-        "",
-    ]
+    seeds = stacked_classes.int_list(SEEDS, "stacked_classifiers") if SEEDS.present else [0, 1, 2]
+    classifiers = stacked_classes.int_list(CLASSIFIERS, "stacked_classifiers")
+    if not seeds or len(set(classifiers)) < len(classifiers) or len(classifiers) < 2 or min(classifiers) < 0:
+        sys.exit("stacked_classifiers: needs at least one seed and two distinct --classifiers, none negative")
+    runs = {}  # every row's run dirs and configs, checked before any is read
     for name in names:
         run_dirs = [os.path.join(bench_quality.RUNS_DIR.value, name, str(s)) for s in seeds]
         needed = [os.path.join("train", "generator.keras"), os.path.join("evaluate", "metrics.json")]
@@ -119,11 +102,24 @@ def main(argv):
         configs = [
             bench_quality.resolve_config(rows[name][1], [*rows[name][2], f"--config.seed={s}"]) for s in seeds
         ]
+        if configs[0].eval.classifier_seed not in classifiers:
+            sys.exit(f"stacked_classifiers: --classifiers must include {name}'s eval.classifier_seed")
+        runs[name] = run_dirs, configs
+    cache = os.path.join(bench_quality.RUNS_DIR.value, "classifiers")
+    lines = [
+        "### Stacked digits: the same samples read by other classifiers "
+        "(`python -m bench.stacked_classifiers`)",
+        "",
+        "Each run's evaluate samples (as in the table above), classified by the digits classifier each "
+        "`eval.classifier_seed` trains (its own half of the 1797 digits, its own initialisation); evaluate "
+        f"reads with the column marked. Rows: {', '.join(names)}; seeds {', '.join(map(str, seeds))}; "
+        f"classifiers {', '.join(map(str, classifiers))}.",
+        "",
+    ]
+    members = [evaluators.digits_classifier(cache, c, cache_dir=cache) for c in classifiers]
+    extractors = [*members, Ensemble(members)]
+    for name, (run_dirs, configs) in runs.items():
         evaluated = configs[0].eval.classifier_seed
-        if evaluated not in classifiers:
-            sys.exit(f"stacked_classifiers: --classifiers must include evaluate's, {evaluated}")
-        members = [evaluators.digits_classifier(cache, c, cache_dir=cache) for c in classifiers]
-        extractors = [*members, Ensemble(members)]
         kls = cross_kls(run_dirs, configs, extractors)
         for i, (run_dir, config) in enumerate(zip(run_dirs, configs, strict=True)):  # evaluate's reading
             recorded = stacked_classes.recorded_kl(run_dir, config)

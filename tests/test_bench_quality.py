@@ -320,22 +320,69 @@ def test_rows_with_records_read_by_their_own_seeds_classifier_are_marked(tmp_pat
     assert "; 2 runs evaluated before it existed were evaluated again" in text
     without = tmp_path / "C.md"  # no such record: no note
     quality_report.write(results[:3], quality_rows.rows(), str(without))
-    assert quality_report.OWN_CLASSIFIER_NOTE not in without.read_text() and "‡" not in without.read_text()
+    assert quality_report.OWN_CLASSIFIER_NOTE not in without.read_text() and " ‡ |" not in without.read_text()
 
 
 def test_the_ensemble_reads_the_likeliest_digit_of_the_members_mean_probabilities():
     from bench.stacked_classifiers import Ensemble
 
-    def member(*digit_probs):  # every image, every channel: these probabilities
-        p = np.zeros(10)
-        for digit, prob in digit_probs:
-            p[digit] = prob
-        return lambda images: {"probs": np.broadcast_to(p, (len(images), 3, 10))}
+    def member(*channels):  # each channel: {digit: probability}, the same for every image
+        p = np.zeros((len(channels), 10))
+        for c, digit_probs in enumerate(channels):
+            for digit, prob in digit_probs.items():
+                p[c, digit] = prob
+        return lambda images: {"probs": np.broadcast_to(p, (len(images), *p.shape))}
 
-    confident_1, leaning_2 = member((1, 0.6), (2, 0.4)), member((1, 0.05), (2, 0.55), (7, 0.4))
+    first = member({1: 0.6, 2: 0.4}, {5: 1.0}, {0: 0.5, 9: 0.5 - 1e-9})
+    second = member({1: 0.05, 2: 0.55, 7: 0.4}, {5: 0.3, 6: 0.7}, {9: 1.0})
     images = np.zeros((4, 8, 8, 3))
-    # mean: digit 1 0.325, digit 2 0.475, digit 7 0.2 -> 2 in each channel, class 222
-    np.testing.assert_array_equal(Ensemble([confident_1, leaning_2])(images)["classes"], [222] * 4)
-    np.testing.assert_array_equal(Ensemble([confident_1])(images)["classes"], [111] * 4)
-    mostly_7 = member((7, 0.9), (2, 0.1))
-    np.testing.assert_array_equal(Ensemble([confident_1, leaning_2, mostly_7])(images)["classes"], [777] * 4)
+    # channel 0: 1 0.325, 2 0.475, 7 0.2 -> 2; channel 1: 5 0.65 -> 5; channel 2: 9 ~0.75 -> 9
+    np.testing.assert_array_equal(Ensemble([first, second])(images)["classes"], [259] * 4)
+    np.testing.assert_array_equal(Ensemble([first])(images)["classes"], [150] * 4)  # one member: its own
+    third = member({7: 0.9, 2: 0.1}, {6: 1.0}, {0: 1.0})
+    # channel 0: 7 (0.2 + 0.9) / 3 beats 2 (0.4 + 0.55 + 0.1) / 3; channel 1: 6 1.7 / 3; channel 2: 0
+    np.testing.assert_array_equal(Ensemble([first, second, third])(images)["classes"], [760] * 4)
+
+
+def test_classifier_table_marks_evaluates_column_and_counts_the_goal():
+    from bench.stacked_classifiers import table
+
+    kls = np.array(  # 2 generators x (classifiers 0, 3 + ensemble) x (KL, channels, total correlation)
+        [
+            [[0.08, 0.05, 0.03], [0.12, 0.09, 0.03], [0.09, 0.06, 0.03]],
+            [[0.11, 0.08, 0.03], [0.20, 0.17, 0.03], [0.10, 0.07, 0.03]],
+        ]
+    )
+    lines = table("stacked_digits_default", [0, 1], [0, 3], kls, evaluated=0)
+    assert (
+        "| classifier 0 (evaluate's) | classifier 3 | ensemble of 0, 3 | mean over classifiers |" in lines[2]
+    )
+    assert (
+        lines[4]
+        == "| seed 0 | 0.080 (0.050 + 0.030) | 0.120 (0.090 + 0.030) | 0.090 (0.060 + 0.030) | 0.100 |"
+    )
+    assert lines[5].endswith("| 0.155 |")  # (0.11 + 0.20) / 2: the ensemble left out of the mean
+    assert lines[6] == "| mean over generators | 0.095 | 0.160 | 0.095 | |"
+    assert lines[7] == "| seeds with KL ≤ 0.10 | 1/2 | 0/2 | 2/2 | |"
+
+
+def test_every_image_record_of_seed_1_up_says_which_classifier_read_it():
+    """Records of digits-classifier rows are read by eval.classifier_seed's classifier; those from
+    before it that were not evaluated again must say they were read by their own seed's."""
+    rows = quality_rows.rows()
+    features = {}
+    for r in quality.load_results(quality.RESULTS.default):
+        if r["seed"] == 0:
+            continue  # classifier 0 either way
+        values = r.get("config_values")
+        if values is None:
+            if r["row"] not in features:
+                _, config, overrides, _ = rows[r["row"]]
+                features[r["row"]] = quality.config_values(config, overrides)["eval.features"]
+            uses = features[r["row"]] == "digits_classifier"
+        else:
+            uses = values["eval.features"] == "digits_classifier"
+        if uses:
+            marked = bool(r.get(quality_report.OWN_CLASSIFIER))
+            has_field = values is not None and "eval.classifier_seed" in values
+            assert marked != has_field, (r["row"], r["seed"])

@@ -104,6 +104,11 @@ def train_digits_classifier(size=8, seed=0, epochs=60, attempt=0):
     return model, accuracy
 
 
+def class_codes(digits):
+    """[n, channels] digits -> [n] classes, the channels' digits in base 10 (the first most significant)."""
+    return digits @ (10 ** np.arange(digits.shape[1] - 1, -1, -1))
+
+
 class DigitsClassifier:
     """Per-channel digit features (64-d each, concatenated), probabilities and labels.
 
@@ -129,8 +134,7 @@ class DigitsClassifier:
         per_channel = np.moveaxis(images, -1, 1).reshape(n * channels, *images.shape[1:3], 1)
         features, logits = self.features_model.predict(per_channel, batch_size=512, verbose=0)
         probs = tf.nn.softmax(logits).numpy().reshape(n, channels, 10)
-        digits = probs.argmax(-1)
-        classes = digits @ (10 ** np.arange(channels - 1, -1, -1))
+        classes = class_codes(probs.argmax(-1))
         return {
             "features": features.reshape(n, -1).astype(np.float64),
             "probs": probs,
