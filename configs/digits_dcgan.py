@@ -2,12 +2,12 @@
 non-saturating loss, scored with the digits classifier (FID/KID/precision-recall in its feature space,
 IS, modes, class KL). The learning rate decays linearly to 0 and D's is half G's.
 
-Measured (BENCHMARKS.md, rows digits_*, classifier-FID): 64 filters 2.20 +- 0.58 over 10 seeds, 9
-within 2x their real reference (seed 8: 2.04 against 0.75); with 32 (row digits_width32) 4.12 +- 1.43,
-2 of 5 seeds within 2x, in about half the time (161 against 311 s per run, different sittings). On 32
-filters: D's rate equal to G's 4.91 +- 1.27, with a constant rate too 6.38 +- 2.31; 6 000 steps 2.75
-and batch 128 2.93 (seeds 0-2, against 3.27 there). DRS at export (row digits_drs) 2.05 +- 0.56, lower
-on 7 of 10 seeds, the goal on the same 9: off by default.
+Measured (BENCHMARKS.md, rows digits_*, classifier-FID, every run read by the classifier of
+eval.classifier_seed 0): 64 filters 2.22 +- 0.48 over 10 seeds, 9 within 2x their real reference (seed
+8: 3.14 against 1.41); with 32 (row digits_width32) 4.18 +- 0.79, 1 of 5 seeds within 2x, in about half
+the time (161 against 311 s per run, different sittings). On 32 filters, seeds 0-2: 6 000 steps 3.28
+and batch 128 3.37 (against 3.69 there). DRS at export (row digits_drs) 2.05 +- 0.51, lower on 7 of 10
+seeds, the goal on 9 (seed 7 misses): off by default.
 
     python -m pipeline.run --config=configs/digits_dcgan.py --workdir=runs/digits
     # native 8 px: --config.data.image_size=8; 32 px: --config.data.image_size=32
