@@ -383,6 +383,8 @@ def for_data(config, meta, workdir):
                 f"the digits classifier needs square images of at least 8 px, got {meta['shape']}"
             )
         seed, cache = config.eval.classifier_seed, config.eval.classifier_dir
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise PipelineError(f"eval.classifier_seed must be an integer >= 0, got {seed!r}")
         extractor = digits_classifier(workdir, seed, cache_dir=cache)
         conditional = config.gan.conditional != "none" and meta.get("num_classes") == 10 ** meta["shape"][-1]
         return [ImageMetrics(extractor)] + ([ConditionalMetrics(extractor)] if conditional else [])

@@ -43,6 +43,10 @@ def test_every_run_is_read_by_the_classifier_of_eval_classifier_seed(classifier_
     config.eval.classifier_seed = 2
     evaluators.for_data(config, {"shape": [8, 8, 1]}, str(tmp_path))
     assert asked == [2]
+    config.eval.classifier_seed = -1
+    with pytest.raises(PipelineError, match=r"eval.classifier_seed must be an integer >= 0, got -1"):
+        evaluators.for_data(config, {"shape": [8, 8, 1]}, str(tmp_path))
+    assert asked == [2]  # refused before any classifier
 
 
 def test_digits_split_is_a_partition():
