@@ -31,13 +31,16 @@ def wasserstein_1(x, y):
 
 
 def train_variant(name, steps=1000, every=100, batch=256, seed=0, n_eval=500, lr=1e-3):
-    """Train variant `name` (gan_tf.models, its own defaults: WGANs 5 critic steps) on ring-8; return
-    {"step", "modes", "high_quality", "w1", "d_estimate"}: a list each, every `every` steps from step 0
-    (no D estimate there), on the same n_eval latent points."""
+    """Train variant `name` (gan_tf.models, its own defaults: WGANs 5 critic steps) on ring-8 with Adam
+    at `lr` decayed linearly to 0 over the `steps`; return {"step", "modes", "high_quality", "w1",
+    "d_estimate"}: a list each, every `every` steps from step 0 (no D estimate there), on the same n_eval
+    latent points. The decay lets G settle: at a constant rate its last snapshots jitter by more than the
+    float32 rounding of one CPU's kernels against another's decides."""
     keras.utils.set_random_seed(seed)
     g, d = networks.mlp_pair(latent_dim=2, hidden=128, g_depth=3, d_depth=2)
     gan = models.get(name)(g, d, seed=seed)
-    adam = [keras.optimizers.Adam(lr, 0.5, 0.9) for _ in range(2)]
+    schedules = [keras.optimizers.schedules.PolynomialDecay(lr, steps * k, 0.0) for k in (gan.n_critic, 1)]
+    adam = [keras.optimizers.Adam(schedule, 0.5, 0.9) for schedule in schedules]
     gan.compile(*adam, steps_per_execution=every)
     real = data.sample_mixture("ring8", 20_000, seed=seed).astype(np.float32)
     dataset = data.for_gan(tf.data.Dataset.from_tensor_slices(real), batch, n_critic=gan.n_critic, seed=seed)
@@ -96,10 +99,11 @@ def loss_dynamics(steps=1000, last=3, variants=models.VARIANTS):
         "1-Lipschitz critic and the hinge loss, side by side",
         setup=f"each of {which} with its defaults (WGANs: 5 critic steps per G step) and "
         "the same gan_tf.networks.mlp_pair (G 2 → 3×128 → 2, D 2 → 2×128 → 1) from the same initial "
-        f"weights, Adam 1e-3 (β 0.5, 0.9), batch 256, {steps} generator steps; every 100 steps 500 "
-        "samples of fixed z scored by gan_tf.metrics.mode_coverage and by W1 to 500 real points (the "
-        "optimal matching, scipy.optimize.linear_sum_assignment), and D's own estimate from the step's "
-        "mean logs: JS = (log 4 − d_loss)/2 for the BCE variants, E D(x) − E D(G(z)) for the WGANs.",
+        f"weights, Adam 1e-3 decayed linearly to 0 (β 0.5, 0.9), batch 256, {steps} generator steps; "
+        "every 100 steps 500 samples of fixed z scored by gan_tf.metrics.mode_coverage and by W1 to 500 "
+        "real points (the optimal matching, scipy.optimize.linear_sum_assignment), and D's own estimate "
+        "from the step's mean logs: JS = (log 4 − d_loss)/2 for the BCE variants, E D(x) − E D(G(z)) for "
+        "the WGANs.",
         numbers={
             f"median_modes_last_{last}": modes,
             f"median_w1_last_{last}": w1,
