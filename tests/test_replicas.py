@@ -56,8 +56,9 @@ CASES = [
 
 
 # One replica against two is the same step up to float32 summation order: measured at most 9.2 float32
-# eps (conditional WGAN-GP with cutout, on an AVX2 CPU; under 2 eps elsewhere). Real faults are three
-# orders larger: per-replica batch norm 1.2e-3, a per-replica loss mean 1.9e-3 (test_fault_is_caught).
+# eps (conditional WGAN-GP with cutout, on an AVX2 CPU; every other case under 2 eps). Real faults are
+# two to three orders larger: per-replica batch norm 1.2e-3, a per-replica loss mean 1.9e-3 under SGD
+# (test_fault_is_caught; Adam's normalised steps would all but hide a doubled gradient).
 REORDERING = 64 * np.finfo(np.float32).eps
 
 

@@ -35,7 +35,7 @@ def train_variant(name, steps=1000, every=100, batch=256, seed=0, n_eval=500, lr
     at `lr` decayed linearly to 0 over the `steps`; return {"step", "modes", "high_quality", "w1",
     "d_estimate"}: a list each, every `every` steps from step 0 (no D estimate there), on the same n_eval
     latent points. The decay lets G settle: at a constant rate its last snapshots jitter by more than the
-    float32 rounding of one CPU's kernels against another's decides."""
+    verdict's margin, so float32 rounding differences between CPUs decided it."""
     keras.utils.set_random_seed(seed)
     g, d = networks.mlp_pair(latent_dim=2, hidden=128, g_depth=3, d_depth=2)
     gan = models.get(name)(g, d, seed=seed)
