@@ -5,6 +5,7 @@ seeds, scored through the exported model (make bench-quality; writes BENCHMARKS.
     python -m bench.quality --quick            # one seed of the shipped 2D defaults (minutes)
     python -m bench.quality --rows=grid25_default,ring8_default --report_only
     python -m bench.quality --rows=grid25_default --max_seeds=3   # part of a row now, the rest later
+    python -m bench.quality --rows=digits_steps4500 --run_seeds=8  # one planned seed now, out of order
 
 The rows (name -> group, config, overrides, seeds) are in bench/quality_rows.py. Every run is one
 process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
@@ -40,6 +41,7 @@ RESULTS = flags.DEFINE_string(
 QUICK = flags.DEFINE_bool("quick", False, "One seed of the shipped 2D defaults only.")
 MAX_SEEDS = flags.DEFINE_integer("max_seeds", 0, "Run at most this many seeds per row now (0 = the row's).")
 ROWS_FLAG = flags.DEFINE_list("rows", [], "Only these rows (default: all, or the quick ones).")
+RUN_SEEDS = flags.DEFINE_list("run_seeds", [], "Only these of each row's planned seeds now (default: all).")
 REPORT_ONLY = flags.DEFINE_bool("report_only", False, "Write BENCHMARKS.md from the results so far.")
 OUTPUT = flags.DEFINE_string("output", os.path.join(ROOT, "BENCHMARKS.md"), "The report.")
 
@@ -200,12 +202,12 @@ def load_results(path):
     return [json.loads(line) for line in open(path) if line.strip()]
 
 
-def sweep(names, rows, workdir, path, seeds_cap=None):
+def sweep(names, rows, workdir, path, seeds_cap=None, only_seeds=None):
     done = {(r["row"], r["seed"]) for r in load_results(path)}
     for name in names:
         seeds = rows[name][3]
         for seed in range(min(seeds, seeds_cap or seeds)):
-            if (name, seed) in done:
+            if (name, seed) in done or (only_seeds is not None and seed not in only_seeds):
                 continue
             print(f"bench: {name} seed {seed} ...", flush=True)
             run_dir = os.path.join(workdir, name, str(seed))
@@ -223,16 +225,29 @@ def sweep(names, rows, workdir, path, seeds_cap=None):
             print(f"bench: {name} seed {seed}: {result}", flush=True)
 
 
+def planned_seeds(values, names, rows):
+    """--run_seeds as a set of ints, each one every named row plans (exits in one line otherwise)."""
+    try:
+        seeds = {int(v) for v in values}
+    except ValueError:
+        sys.exit(f"bench: --run_seeds must be integers, got {','.join(values)}")
+    fewest = min(rows[n][3] for n in names)
+    if not all(0 <= seed < fewest for seed in seeds):
+        sys.exit(f"bench: --run_seeds must lie in 0..{fewest - 1}, the seeds every named row plans")
+    return seeds
+
+
 def main(argv):
     rows = quality_rows.rows()
     names = ROWS_FLAG.value or (list(quality_rows.QUICK_ROWS) if QUICK.value else list(rows))
     unknown = [n for n in names if n not in rows]
     if unknown:
         sys.exit(f"bench: unknown rows {unknown}; valid: {', '.join(rows)}")
+    only_seeds = planned_seeds(RUN_SEEDS.value, names, rows) if RUN_SEEDS.value else None
     os.makedirs(RUNS_DIR.value, exist_ok=True)
     if not REPORT_ONLY.value:
         cap = 1 if QUICK.value else MAX_SEEDS.value or None
-        sweep(names, rows, RUNS_DIR.value, RESULTS.value, seeds_cap=cap)
+        sweep(names, rows, RUNS_DIR.value, RESULTS.value, seeds_cap=cap, only_seeds=only_seeds)
     from bench import quality_report
 
     results = load_results(RESULTS.value)

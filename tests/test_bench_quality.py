@@ -88,6 +88,20 @@ def test_run_reusing_its_training_adds_the_train_stage_seconds(tmp_path, monkeyp
     assert line.endswith("| 320 |")
 
 
+def test_seeds_runs_only_the_named_planned_seeds_not_yet_recorded(tmp_path, monkeypatch):
+    import json
+
+    rows = {"a": ("g", "configs/ring8.py", [], 10), "b": ("g", "configs/ring8.py", [], 3)}
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps(record("a", 8, 8, 1.0, 0.0)) + "\n")  # a's seed 8 is done
+    ran = []
+    monkeypatch.setattr(quality, "run_one", lambda name, row, seed, workdir: ran.append((name, seed)) or {})
+    monkeypatch.setattr(quality, "config_values", lambda config, overrides: {})
+    quality.sweep(["a", "b"], rows, str(tmp_path), str(path), only_seeds={2, 8})
+    assert ran == [("a", 2), ("b", 2)]  # b plans 3 seeds: no 8; a's 8 was recorded already
+    assert quality.planned_seeds(["2", "1"], ["a", "b"], rows) == {1, 2}
+
+
 def test_share_training_copies_another_rows_trained_stages_once(tmp_path):
     source, target = tmp_path / "a" / "0", tmp_path / "b" / "0"
     for stage in ("ingest", "train", "evaluate"):
@@ -216,6 +230,8 @@ def test_refine_scan_settings_parse_steps_by_step_size_after_raw():
     [
         ("bench.refine_scan", "--settings=10xnan", "refine_scan: --settings: '10xnan' needs steps >= 1"),
         ("bench.quality", "--rows=no_such_row", "bench: unknown rows ['no_such_row']"),
+        ("bench.quality", "--run_seeds=1,x", "bench: --run_seeds must be integers, got 1,x"),
+        ("bench.quality", "--run_seeds=-1", "bench: --run_seeds must lie in 0.."),
         ("bench.run_time", "--recipes=no_such_recipe", "run_time: unknown recipes ['no_such_recipe']"),
         ("bench.stacked_classes", "--rows=grid25_default", "stacked_classes: not stacked_digits rows"),
         ("bench.stacked_classes", "--seeds=0,x", "stacked_classes: --seeds must be integers"),
