@@ -226,14 +226,15 @@ def sweep(names, rows, workdir, path, seeds_cap=None, only_seeds=None):
 
 
 def planned_seeds(values, names, rows):
-    """--run_seeds as a set of ints, each one every named row plans (exits in one line otherwise)."""
+    """--run_seeds as a set of ints, each planned by some named row (a row runs those it plans; exits in
+    one line otherwise)."""
     try:
         seeds = {int(v) for v in values}
     except ValueError:
         sys.exit(f"bench: --run_seeds must be integers, got {','.join(values)}")
-    fewest = min(rows[n][3] for n in names)
-    if not all(0 <= seed < fewest for seed in seeds):
-        sys.exit(f"bench: --run_seeds must lie in 0..{fewest - 1}, the seeds every named row plans")
+    most = max(rows[n][3] for n in names)
+    if not all(0 <= seed < most for seed in seeds):
+        sys.exit(f"bench: --run_seeds must lie in 0..{most - 1}, the seeds the named rows plan")
     return seeds
 
 

@@ -99,7 +99,11 @@ def test_seeds_runs_only_the_named_planned_seeds_not_yet_recorded(tmp_path, monk
     monkeypatch.setattr(quality, "config_values", lambda config, overrides: {})
     quality.sweep(["a", "b"], rows, str(tmp_path), str(path), only_seeds={2, 8})
     assert ran == [("a", 2), ("b", 2)]  # b plans 3 seeds: no 8; a's 8 was recorded already
-    assert quality.planned_seeds(["2", "1"], ["a", "b"], rows) == {1, 2}
+    assert quality.planned_seeds(["2", "8"], ["a", "b"], rows) == {2, 8}  # 8: a plans it
+    with pytest.raises(SystemExit, match=r"--run_seeds must lie in 0\.\.2, the seeds the named rows plan"):
+        quality.planned_seeds(["2", "8"], ["b"], rows)
+    with pytest.raises(SystemExit, match=r"0\.\.9"):
+        quality.planned_seeds(["10"], ["a", "b"], rows)
 
 
 def test_share_training_copies_another_rows_trained_stages_once(tmp_path):

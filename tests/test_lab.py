@@ -81,10 +81,11 @@ def test_w1_by_matching_against_scipy_and_a_translation():
 
 
 def test_loss_dynamics_of_every_variant():
-    """Every variant's first 100 steps; the experiment's target (a variant converged within 1000
-    steps) on the two that reach it in docs/theory/results.json (least squares with margin: 8 modes at
-    every measurement from step 600, W1 25 % inside the bound; minimax only at its edge). The whole
-    experiment (all six for 1000 steps) runs in `python -m pipeline.theory`, whose report is committed."""
+    """Every variant trained 100 steps (its curve's structure); the experiment's target (a variant
+    converged within 1000 steps) on the two that reach it in docs/theory/results.json (least squares with
+    margin: 8 modes at every measurement from step 600, W1 25 % inside the bound; minimax only at its
+    edge). The whole experiment (all six for 1000 steps) runs in `python -m pipeline.theory`, whose
+    report is committed."""
     from gan_tf import models
     from gan_tf.lab import dynamics
 
