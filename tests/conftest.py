@@ -3,6 +3,11 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One compute thread per xdist worker (and per process a test starts, which inherits the variable):
+    # with `make test`'s two workers on two cores, TensorFlow's default of one thread per core
+    # oversubscribes the CPU, and its spinning threads slow both workers.
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 from gan_tf import distribute  # noqa: E402
 
