@@ -21,7 +21,7 @@ GENERATORS = {  # name -> (pdf, sampler)
 }
 
 
-def train_discriminator(sample_g, steps=2000, batch=2048, seed=0):
+def train_discriminator(sample_g, steps=1000, batch=2048, seed=0):
     """An MLP D trained by Adam on gan_tf.losses' BCE against p_data = N(0, 1) and p_g (`sample_g(rng,
     n)`), fresh samples every step (gan_tf.lab.critic); returns x -> D's logit (float64)."""
     keras.utils.set_random_seed(seed)
@@ -31,7 +31,7 @@ def train_discriminator(sample_g, steps=2000, batch=2048, seed=0):
         return rng.normal(0.0, 1.0, (n, 1)), sample_g(rng, n)[:, None]
 
     critic.train(
-        d, losses.minimax_discriminator_loss, sample_pair, steps=steps, batch=batch, rate=3e-3, seed=seed
+        d, losses.minimax_discriminator_loss, sample_pair, steps=steps, batch=batch, rate=6e-3, seed=seed
     )
     return lambda x: d(np.reshape(x, (-1, 1)).astype(np.float32)).numpy()[:, 0].astype(np.float64)
 
@@ -76,7 +76,7 @@ def optimal_discriminator():
         claim="For a fixed G, max_D V(D, G) is reached at D*(x) = p_data(x) / (p_data(x) + p_g(x)).",
         derivation="the optimal discriminator D* = p_data / (p_data + p_g)",
         setup="p_data = N(0, 1); p_g one of four known densities; gan_tf.networks.mlp_discriminator "
-        "(1 → 3×64 → 1) trained by Adam on gan_tf.losses.minimax_discriminator_loss, 2000 steps of "
+        "(1 → 3×64 → 1) trained by Adam on gan_tf.losses.minimax_discriminator_loss, 1000 steps of "
         "2048 fresh samples each (p_data and p_g); D compared with D* on a grid where p_data + p_g > 0.05.",
         numbers={"max_abs_error": errors},
         target="max |D − D*| ≤ 0.02 for every p_g",
