@@ -88,7 +88,8 @@ def _row_start(name, rows, by_row):
     failed = len(by_row[name]) - len(runs)
     config = f"`{rows[name][1]}` " + " ".join(f"`{o}`" for o in rows[name][2])
     seeds_run = sorted(r["seed"] for r in runs)
-    seeds = f"{len(runs)}" if seeds_run == list(range(len(runs))) else f"{len(runs)} (seeds {seeds_run})"
+    seeds = f"{len(runs)}" + (f" of {rows[name][3]}" if len(runs) < rows[name][3] else "")
+    seeds += "" if seeds_run == list(range(len(runs))) else f" (seeds {seeds_run})"
     seeds += f" (+{failed} failed)" if failed else ""
     seeds += " ‡" if any(r.get(OWN_CLASSIFIER) for r in runs) else ""
     return [name, config, seeds], runs
@@ -169,6 +170,24 @@ def _with_reference(scores, key, scale=1.0, fmt="{:.2f}"):
     return f"{_stat(scaled(key), fmt)} ({_stat(scaled(f'{key}_reference'), fmt)})"
 
 
+def _not_run(groups, by_row, rows):
+    """The planned rows with no record yet, by group: the sweep's remaining work, in the open."""
+    waiting = {g: [n for n in names if n not in by_row] for g, names in groups.items()}
+    waiting = {g: names for g, names in waiting.items() if names}
+    if not waiting:
+        return []
+    lines = [
+        "## Planned, not run yet",
+        "",
+        "Rows of bench/quality_rows.py without a record (`python -m bench.quality --rows=NAME,...` runs "
+        "them); seeds planned in brackets.",
+        "",
+    ]
+    for group, names in waiting.items():
+        lines.append(f"- {group}: " + ", ".join(f"`{n}` ({rows[n][3]})" for n in names))
+    return lines + [""]
+
+
 def write(results, rows, path):
     by_row = {}
     for r in results:
@@ -215,6 +234,7 @@ def write(results, rows, path):
             lines += _conditional_table(conditional, by_row, rows)
     if any(r.get(OWN_CLASSIFIER) for r in results):
         lines += [OWN_CLASSIFIER_NOTE, ""]
+    lines += _not_run(groups, by_row, rows)
     lines += ["## Goals (every seed of the shipped default)", ""]
     for name, text in GOAL_TEXT.items():
         runs = [r for r in by_row.get(name, []) if "scores" in r]

@@ -1,5 +1,6 @@
 """bench/quality's report: statistics over seeds and goal verdicts, on results made up here."""
 
+import json
 import os
 
 import numpy as np
@@ -26,8 +27,8 @@ def test_report_means_stds_and_goals(tmp_path):
     quality_report.write(results, rows, str(path))
     text = path.read_text()
     line = next(x for x in text.splitlines() if x.startswith("| grid25_default |"))
-    assert f"{98.0:.1f} ± {np.std([97.0, 99.0]):.1f}" in line and "| 2 |" in line
-    assert "| ring8_wgan |" in text and "0 (+1 failed)" in text
+    assert f"{98.0:.1f} ± {np.std([97.0, 99.0]):.1f}" in line and "| 2 of 10 |" in line
+    assert "| ring8_wgan |" in text and "0 of 3 (+1 failed)" in text
     assert (
         "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by 2 of 2 seeds run (of 10 planned)" in text
     )
@@ -38,7 +39,7 @@ def test_report_means_stds_and_goals(tmp_path):
     assert "met by 2 of 2 seeds run (of 10 planned)." in text  # no seed missed: nothing listed
     assert "`stacked_digits_default`" in text and "not run yet" in text
     quality_report.write([record("ring8_leakyrelu_d", s, 8, 1.0, 0.001) for s in (0, 1, 6)], rows, str(path))
-    assert "| ring8_leakyrelu_d |" in path.read_text() and "| 3 (seeds [0, 1, 6]) |" in path.read_text()
+    assert "| ring8_leakyrelu_d |" in path.read_text() and "| 3 of 10 (seeds [0, 1, 6]) |" in path.read_text()
     every_seed = [record("grid25_default", s, 25, 0.99, 0.02) for s in range(rows["grid25_default"][3])]
     quality_report.write(every_seed, rows, str(path))
     assert "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by all 10 seeds (of 10 planned)" in (
@@ -121,6 +122,36 @@ def test_share_training_copies_another_rows_trained_stages_once(tmp_path):
     assert not (tmp_path / "c").exists()
     rows = quality_rows.rows()
     assert set(quality_rows.TRAINED_BY) <= set(rows) and set(quality_rows.TRAINED_BY.values()) <= set(rows)
+
+
+def test_no_two_rows_run_the_same_config():
+    """A row equal to another (say the shipped recipe's own loss as a "variant") would spend its runs
+    on records the other row already has."""
+    rows = quality_rows.rows()
+    seen = {}
+    for name, (_group, config, overrides, _seeds) in rows.items():
+        values = quality.config_values(config, overrides)
+        key = (config, json.dumps(values, sort_keys=True, default=str))
+        assert key not in seen, f"{name} runs what {seen.get(key)} runs"
+        seen[key] = name
+
+
+def test_planned_rows_without_records_are_listed_by_group(tmp_path):
+    rows = quality_rows.rows()
+    path = tmp_path / "B.md"
+    quality_report.write([record("grid25_hinge", 0, 25, 0.99, 0.01)], rows, str(path))
+    text = path.read_text()
+    waiting = text.split("## Planned, not run yet")[1].split("## Goals")[0]
+    assert "`grid25_hinge`" not in waiting and "| grid25_hinge |" in text  # run: in its table
+    assert "`grid25_minimax` (3)" in waiting and "`ring8_hinge_sn` (3)" in waiting  # its group-mates
+    assert "`ring8_default` (10)" in waiting and "`grid25_drs` (3)" in waiting  # groups with no record
+    listed = {n for n in rows if f"`{n}` (" in waiting}
+    assert listed == set(rows) - {"grid25_hinge"}
+    every = [record(n, 0, 25, 0.99, 0.01) for n in rows]
+    for r in every:  # the image goals read these too
+        r["scores"].update(class_kl=0.05, fid=1.0, fid_reference=1.0)
+    quality_report.write(every, rows, str(path))
+    assert "## Planned, not run yet" not in path.read_text()
 
 
 def test_a_row_starts_from_a_row_that_trains_the_same_config():
@@ -274,8 +305,8 @@ def test_rows_with_records_read_by_their_own_seeds_classifier_are_marked(tmp_pat
     quality_report.write(results, quality_rows.rows(), str(path))
     text = path.read_text()
     lines = {x.split(" |")[0]: x for x in text.splitlines() if "`configs/" in x}
-    assert lines["| digits_r1"].split(" | ")[2] == "2 ‡"
-    assert lines["| digits_default"].split(" | ")[2] == "2"
+    assert lines["| digits_r1"].split(" | ")[2] == "2 of 5 ‡"
+    assert lines["| digits_default"].split(" | ")[2] == "2 of 10"
     assert quality_report.OWN_CLASSIFIER_NOTE in text
     assert "; 2 runs evaluated before it existed were evaluated again" in text
     without = tmp_path / "C.md"  # no such record: no note
