@@ -47,8 +47,8 @@ STACKED = "configs/stacked_digits.py"
 
 LOSS_GROUP = "loss variants on the shipped recipe (non-saturating: the shipped defaults above)"
 OPTION_GROUP = (
-    "options, each alone on the shipped recipe without them (their best combination, packing + latent "
-    "refinement, is the shipped default)"
+    "options, each alone on the shipped recipe without them (packing + latent refinement together is "
+    "the shipped default)"
 )
 
 
@@ -86,7 +86,7 @@ def rows():
         }
         for option, extra in options.items():
             rows[f"{data}_{option}"] = (OPTION_GROUP, config, none + extra, 3)
-        # The best combination, packing + latent refinement (no EMA, no top-k), is {data}_default.
+        # Packing + latent refinement together (no EMA, no top-k) is {data}_default.
     former = "ring8: the former default (hinge + SN, 256 wide) and options on it"
     rows["ring8_former_default"] = (former, "configs/ring8.py", FORMER_RING8, 10)
     for option in ("ema", "pack2", "topk", "latent", "pack2_latent"):

@@ -45,6 +45,7 @@ def test_report_means_stds_and_goals(tmp_path):
     assert "`grid25_default` (25 modes, HQ ≥ 97 %, rKL ≤ 0.03): met by all 10 seeds (of 10 planned)" in (
         path.read_text()
     )
+    assert "| grid25_default | `configs/grid25.py`  | 10 |" in path.read_text()  # every seed: no "of"
     assert "| grid25: PacGAN4 | published | | 24.8 | 93.6 | 0.04 | |" in text
 
 
@@ -141,7 +142,14 @@ def test_planned_rows_without_records_are_listed_by_group(tmp_path):
     path = tmp_path / "B.md"
     quality_report.write([record("grid25_hinge", 0, 25, 0.99, 0.01)], rows, str(path))
     text = path.read_text()
+    assert text.index("## Planned, not run yet") < text.index("## Goals")
     waiting = text.split("## Planned, not run yet")[1].split("## Goals")[0]
+    losses, options = (
+        next(line for line in waiting.splitlines() if line.startswith(f"- {group}: "))
+        for group in (quality_rows.LOSS_GROUP, quality_rows.OPTION_GROUP)
+    )
+    assert "`grid25_minimax` (3)" in losses and "`grid25_drs`" not in losses  # each under its group
+    assert "`grid25_drs` (3)" in options and "`grid25_minimax`" not in options
     assert "`grid25_hinge`" not in waiting and "| grid25_hinge |" in text  # run: in its table
     assert "`grid25_minimax` (3)" in waiting and "`ring8_hinge_sn` (3)" in waiting  # its group-mates
     assert "`ring8_default` (10)" in waiting and "`grid25_drs` (3)" in waiting  # groups with no record
