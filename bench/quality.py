@@ -10,7 +10,8 @@ seeds, scored through the exported model (make bench-quality; writes BENCHMARKS.
 The rows (name -> group, config, overrides, seeds) are in bench/quality_rows.py. Every run is one
 process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
 then the export is scored as a user would use it: 2D mixtures by sampling `serving_default` with
-z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`); images from the
+z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`), or an export
+with rejection sampling (export.refine=drs) by its `sample` signature (2 500 kept); images from the
 evaluate stage's metrics.json (digits classifier). A finished run is recorded in
 bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the sweep can
 run across sittings. A row that changes only what follows training (export.*, eval.*) starts from
@@ -89,7 +90,8 @@ def noise(seed, latent_dim):
 
 
 def score(workdir, seed):
-    """2D: the latest export's serving_default on 2 500 z ~ N(0, I); images: metrics.json."""
+    """2D: the latest export's serving_default on 2 500 z ~ N(0, I), or its `sample` signature's 2 500
+    samples when it has one (DRS: serving_default is the generator alone); images: metrics.json."""
     meta = json.load(open(os.path.join(workdir, "ingest", "dataset.json")))
     if meta.get("centers"):
         import tensorflow as tf
@@ -98,9 +100,13 @@ def score(workdir, seed):
 
         manifest = json.load(open(os.path.join(workdir, "export", "manifest.json")))
         serve = tf.saved_model.load(os.path.join(workdir, "export", str(manifest["latest"])))
-        latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
-        z = noise(seed, latent)
-        samples = serve.signatures["serving_default"](z=tf.constant(z))["samples"].numpy()
+        if "sample" in serve.signatures:
+            sample = serve.signatures["sample"]
+            samples = sample(num_samples=tf.constant(2500), seed=tf.constant(10_000 + seed, tf.int64))
+        else:
+            latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
+            samples = serve.signatures["serving_default"](z=tf.constant(noise(seed, latent)))
+        samples = samples["samples"].numpy()
         return metrics.mode_coverage(samples, np.asarray(meta["centers"]), meta["mode_std"])
     report = json.load(open(os.path.join(workdir, "evaluate", "metrics.json")))["metrics"]
     keep = ("modes", "class_kl", "fid", "inception_score", "conditional_accuracy", "intra_fid")

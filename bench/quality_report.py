@@ -197,9 +197,10 @@ def write(results, rows, path):
         "",
         "Written by `python -m bench.quality` (`make bench-quality`) on "
         + time.strftime("%Y-%m-%d")
-        + "; 2 CPU cores. 2D rows: the exported model's `serving_default` sampled with z ~ N(0, I), "
-        "2 500 samples, REFERENCES.md protocol (modes / high-quality % / reverse KL), mean ± std over "
-        "seeds. Each row is the config file with the overrides shown, seeds 0..n-1, one process per run.",
+        + "; 2 CPU cores. 2D rows: the exported model's `serving_default` sampled with z ~ N(0, I) "
+        "(a DRS export: its `sample` signature), 2 500 samples, REFERENCES.md protocol (modes / "
+        "high-quality % / reverse KL), mean ± std over seeds. Each row is the config file with the "
+        "overrides shown, seeds 0..n-1, one process per run.",
         "",
     ]
     if any(r["row"].startswith(("stacked", "digits")) for r in results):

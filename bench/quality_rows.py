@@ -85,7 +85,7 @@ def rows():
             "drs": ["--config.export.refine=drs"],
         }
         for option, extra in options.items():
-            rows[f"{data}_{option}"] = (OPTION_GROUP, config, none + extra, 3)
+            rows[f"{data}_{option}"] = (OPTION_GROUP, config, on_recipe(none, extra), 3)
         # Packing + latent refinement together (no EMA, no top-k) is {data}_default.
     former = "ring8: the former default (hinge + SN, 256 wide) and options on it"
     rows["ring8_former_default"] = (former, "configs/ring8.py", FORMER_RING8, 10)
