@@ -124,11 +124,9 @@ def generator_weights(workdir):
 
 
 def ingest_into(first, *others):
-    """One ingest run; its artifact directory copied to the other workdirs (artifacts are relocatable)."""
-    done = subprocess.run(
-        command("pipeline.ingest", first), cwd=ROOT, env=ENV, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    """One ingest, in this process (the workers only train); its artifact directory copied to the other
+    workdirs (artifacts are relocatable)."""
+    cli.run_stages(["ingest"], tiny(), str(first))
     for w in others:
         shutil.copytree(first / "ingest", w / "ingest")
 
