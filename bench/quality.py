@@ -11,10 +11,10 @@ The rows (name -> group, config, overrides, seeds) are in bench/quality_rows.py.
 process (`python -m pipeline.run` on the row's config + overrides + --config.seed),
 then the export is scored as a user would use it: 2D mixtures by sampling `serving_default` with
 z ~ N(0, I) (2 500 samples, REFERENCES.md protocol, `gan_tf.metrics.mode_coverage`), or an export
-with rejection sampling (export.refine=drs) by its `sample` signature (2 500 kept); images from the
-evaluate stage's metrics.json (digits classifier). A finished run is recorded in
-bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the sweep can
-run across sittings. A row that changes only what follows training (export.*, eval.*) starts from
+with rejection sampling (export.refine=drs) by its `sample` signature (2 500 kept, at the seed `noise`
+draws z from); images from the evaluate stage's metrics.json (digits classifier). A finished run is
+recorded in bench/quality_results.jsonl (committed, with BENCHMARKS.md) and skipped next time, so the
+sweep can run across sittings. A row that changes only what follows training (export.*, eval.*) starts from
 another row's trained stages (`quality_rows.TRAINED_BY`); the pipeline keeps a stage whose config
 and inputs are unchanged, and the record then adds the train stage's own seconds to its wall time
 (`train_seconds_reused`).
@@ -84,9 +84,14 @@ def _train_timing(workdir):
     return json.load(open(path)).get("timings") if os.path.exists(path) else None
 
 
+def protocol_seed(seed):
+    """The seed of the samples a 2D run of seed `seed` is scored on: apart from the seeds it trained on."""
+    return 10_000 + seed
+
+
 def noise(seed, latent_dim):
     """The 2 500 z ~ N(0, I) every 2D run of seed `seed` is scored on (REFERENCES.md protocol)."""
-    return np.random.default_rng(10_000 + seed).standard_normal((2500, latent_dim)).astype(np.float32)
+    return np.random.default_rng(protocol_seed(seed)).standard_normal((2500, latent_dim)).astype(np.float32)
 
 
 def score(workdir, seed):
@@ -102,7 +107,7 @@ def score(workdir, seed):
         serve = tf.saved_model.load(os.path.join(workdir, "export", str(manifest["latest"])))
         if "sample" in serve.signatures:
             sample = serve.signatures["sample"]
-            samples = sample(num_samples=tf.constant(2500), seed=tf.constant(10_000 + seed, tf.int64))
+            samples = sample(num_samples=tf.constant(2500), seed=tf.constant(protocol_seed(seed), tf.int64))
         else:
             latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
             samples = serve.signatures["serving_default"](z=tf.constant(noise(seed, latent)))

@@ -11,7 +11,7 @@ CENTERS = np.array([[np.cos(a), np.sin(a)] for a in np.arange(8) * np.pi / 4], n
 
 
 class Export(tf.Module):
-    """serving_default -> points at the mode centres in turn, or far from all of them (`hits`); with
+    """serving_default -> points at the mode centres in turn, or far from all of them (`serving_hits`); with
     `drs`, a `sample` signature that hits them only when called with the protocol's count and seed."""
 
     def __init__(self, serving_hits, drs, seed):
