@@ -83,6 +83,8 @@ def rows():
             "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
             "latent": ["--config.export.refine=latent"],
             "drs": ["--config.export.refine=drs"],
+            # gamma 0, rejection sampling proper: the 95th percentile gave one ring-8 mode 90 % of the samples
+            "drs_zero": ["--config.export.refine=drs", "--config.export.drs_gamma=zero"],
         }
         for option, extra in options.items():
             rows[f"{data}_{option}"] = (OPTION_GROUP, config, on_recipe(none, extra), 3)
@@ -294,7 +296,9 @@ TRAINED_BY = {
     "grid25_refine30": "grid25_default",
     # the options that act after training: the plain recipe's runs, refined; packing is the default's
     # training exported without its refinement
-    **{f"{d}_{option}": f"{d}_plain" for d in ("grid25", "ring8") for option in ("latent", "drs")},
+    **{
+        f"{d}_{option}": f"{d}_plain" for d in ("grid25", "ring8") for option in ("latent", "drs", "drs_zero")
+    },
     **{f"{d}_pack2": f"{d}_default" for d in ("grid25", "ring8")},
 }
 TRAINED_BY.update({f"stacked_digits_{r}": "stacked_digits_steps5k" for r in ("latent", "drs")})

@@ -90,7 +90,8 @@ def base():
     c.export.refine = "none"  # discriminator-guided sampling served and evaluated: none | latent | drs
     c.export.latent_steps = 30  # latent: ascent steps on D(G(z)) - ||z||^2/2 ...
     c.export.latent_step_size = 0.003  # ... of this size (0.01 overshoots: bench/refine_scan.md)
-    c.export.drs_percentile = 95.0  # drs: gamma = this percentile of F over the pilot batch
+    c.export.drs_gamma = "percentile"  # drs: percentile (Azadi et al.) | zero (accept w.p. exp(D~ - D~_M))
+    c.export.drs_percentile = 95.0  # drs, gamma "percentile": gamma = this percentile of F over the pilot
     c.export.drs_pilot = 10_000  # drs: generated samples that calibrate D~_M and gamma
     return c
 

@@ -13,8 +13,12 @@ Discriminator rejection sampling (DRS, Azadi et al. 2019): with D~ = logit D(x) 
 
     F(x) = D~ - D~_M - log(1 - exp(D~ - D~_M - eps)),   accept x with probability sigmoid(F(x) - gamma),
 
-gamma a percentile of F over the pilot batch. It re-weights G's samples towards p_data; it cannot
-create modes G misses, and the number of samples kept is random.
+gamma a percentile of F over the pilot batch (the paper's choice), or 0: then the acceptance is
+sigmoid(F) = exp(D~ - D~_M) (up to eps), rejection sampling proper with D's density-ratio estimate
+p_data/p_g = exp(D~). It re-weights G's samples towards p_data; it cannot create modes G misses, and
+the number of samples kept is random. A percentile gamma sharpens the filter: where D is nearly flat
+(a GAN near its optimum, D ~ 1/2), F's log term magnifies the small differences of D~ next to D~_M,
+and the samples D scores highest (one mode of a ring, say) take most of the acceptance.
 
 With PacGAN packing (m > 1) D judges m samples at once; a single sample x is scored as the pack of m
 copies of x.
@@ -61,9 +65,12 @@ def drs_accept_probability(logits, d_max, gamma):
 
 
 def drs_calibrate(pilot_logits, percentile=95.0):
-    """(D~_M, gamma) from the logits of a pilot batch of generated samples."""
+    """(D~_M, gamma) from the logits of a pilot batch of generated samples; gamma 0 when `percentile` is
+    None."""
     pilot_logits = np.asarray(pilot_logits, np.float64)
     d_max = float(pilot_logits.max())
+    if percentile is None:
+        return d_max, 0.0
     gamma = float(np.percentile(drs_f(pilot_logits, d_max).numpy(), percentile))
     return d_max, gamma
 

@@ -10,6 +10,7 @@ from gan_tf import noise, refine
 from pipeline.artifacts import DISCRIMINATOR, PipelineError
 
 MODES = ("none", "latent", "drs")
+DRS_GAMMAS = ("percentile", "zero")
 
 
 class Sampler:
@@ -25,9 +26,14 @@ class Sampler:
         self.latent_dim = int(generator.input_shape[-1])
         self.steps, self.step_size = int(e.latent_steps), float(e.latent_step_size)
         if self.mode == "drs":
+            if e.drs_gamma not in DRS_GAMMAS:
+                raise PipelineError(
+                    f"unknown export.drs_gamma {e.drs_gamma!r}; valid: {', '.join(DRS_GAMMAS)}"
+                )
             z = noise.normal([int(e.drs_pilot), self.latent_dim], config.seed, "drs", counter=0)
             logits = refine.score(discriminator, generator(z, training=False), self.pack)
-            self.d_max, self.gamma = refine.drs_calibrate(logits.numpy(), e.drs_percentile)
+            percentile = e.drs_percentile if e.drs_gamma == "percentile" else None
+            self.d_max, self.gamma = refine.drs_calibrate(logits.numpy(), percentile)
 
         # evaluate's batches: one graph (30 eager ascent steps a batch took 10 s of grid-25's evaluate)
         self._refined = tf.function(

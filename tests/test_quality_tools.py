@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import data, distribute, models, networks, packing, refine, topk
+from gan_tf import data, distribute, models, networks, noise, packing, refine, topk
 from pipeline import cli, guided
-from pipeline.artifacts import read_json
+from pipeline.artifacts import PipelineError, read_json
 from tests.pipeline_helpers import LATENT, tiny
 
 RING = data.sample_mixture("ring8", 1024, seed=0)
@@ -170,6 +170,40 @@ def test_drs_acceptance_matches_the_formula():
     delta = pilot - pilot.max()
     assert got_max == pilot.max()
     assert got_gamma == pytest.approx(np.percentile(delta - np.log(1 - np.exp(delta - 1e-6)), 80))
+
+
+def test_drs_with_gamma_zero_accepts_with_ds_density_ratio():
+    """gamma 0: sigmoid(F) = exp(D~ - D~_M), plain rejection sampling. On a D nearly flat over 8 equally
+    likely modes (logits as a ring-8 D measured at the end of training), it keeps every mode near 1/8;
+    the paper's 95th-percentile gamma gives the mode D scores highest most of the acceptance."""
+    logits = np.array([-3.0, -1.0, -0.1, 0.0, 0.12])
+    d_max, gamma = refine.drs_calibrate(logits, percentile=None)
+    assert (d_max, gamma) == (0.12, 0.0)
+    accept = refine.drs_accept_probability(logits, d_max, gamma).numpy()
+    np.testing.assert_allclose(accept, np.exp(logits - 0.12), rtol=1e-5)
+    modes = np.repeat([0.02, 0.03, -0.02, 0.12, 0.04, 0.11, -0.11, -0.10], 1000)
+    for percentile in (None, 95):
+        d_max, gamma = refine.drs_calibrate(modes, percentile)
+        kept = refine.drs_accept_probability(modes, d_max, gamma).numpy().reshape(8, 1000).sum(1)
+        share = kept / kept.sum()
+        if percentile is None:
+            assert share.max() / share.min() == pytest.approx(np.exp(0.12 + 0.11), rel=1e-3)
+        else:
+            assert share[3] > 0.8
+
+
+def test_sampler_takes_drs_gamma_from_the_config():
+    g, d = networks.mlp_generator(LATENT, 2, 16, 2), networks.mlp_discriminator(2 * 2, 16, 2)
+    config = tiny(export__refine="drs", export__drs_pilot=300)  # grid25's pairs: D sees 2 x 2
+    z = np.asarray(noise.normal([300, LATENT], config.seed, "drs"))
+    pilot = refine.score(d, g(z), pack=2).numpy()
+    assert guided.Sampler(config, g, d).gamma == refine.drs_calibrate(pilot, 95.0)[1] != 0.0
+    config.export.drs_gamma = "zero"
+    sampler = guided.Sampler(config, g, d)
+    assert (sampler.d_max, sampler.gamma) == (pilot.max(), 0.0)
+    config.export.drs_gamma = "half"
+    with pytest.raises(PipelineError, match="unknown export.drs_gamma 'half'; valid: percentile, zero"):
+        guided.Sampler(config, g, d)
 
 
 def test_drs_sampling_keeps_the_samples_d_prefers():
