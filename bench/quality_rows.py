@@ -83,7 +83,7 @@ def rows():
             "topk": ["--config.gan.top_k_nu=0.5", "--config.gan.top_k_every=200"],
             "latent": ["--config.export.refine=latent"],
             "drs": ["--config.export.refine=drs"],
-            # gamma 0, rejection sampling proper: the 95th percentile gave one ring-8 mode 90 % of the samples
+            # gamma 0 (exp(D~ - D~_M)): the 95th percentile put most ring-8 samples in one mode
             "drs_zero": ["--config.export.refine=drs", "--config.export.drs_gamma=zero"],
         }
         for option, extra in options.items():

@@ -14,11 +14,14 @@ Discriminator rejection sampling (DRS, Azadi et al. 2019): with D~ = logit D(x) 
     F(x) = D~ - D~_M - log(1 - exp(D~ - D~_M - eps)),   accept x with probability sigmoid(F(x) - gamma),
 
 gamma a percentile of F over the pilot batch (the paper's choice), or 0: then the acceptance is
-sigmoid(F) = exp(D~ - D~_M) (up to eps), rejection sampling proper with D's density-ratio estimate
-p_data/p_g = exp(D~). It re-weights G's samples towards p_data; it cannot create modes G misses, and
-the number of samples kept is random. A percentile gamma sharpens the filter: where D is nearly flat
-(a GAN near its optimum, D ~ 1/2), F's log term magnifies the small differences of D~ next to D~_M,
-and the samples D scores highest (one mode of a ring, say) take most of the acceptance.
+sigmoid(F) = exp(D~ - D~_M) (up to eps), rejection sampling with exp(D~) as the density ratio
+p_data/p_g. That estimate holds for a cross-entropy D (minimax, non-saturating) judging single
+samples; a hinge, least-squares or Wasserstein D, or a packed one (D~ of m copies of x), gives a
+monotone score instead, and the acceptance only ranks samples. DRS re-weights G's samples towards
+p_data; it cannot create modes G misses, and the number of samples kept is random. A percentile
+gamma sharpens the filter: near D~_M, F ~ -log(D~_M - D~), so where D is nearly flat (a GAN near its
+optimum, D ~ 1/2) small differences of D~ decide, and the samples D scores highest (one mode of a
+ring, say) can take most of the acceptance.
 
 With PacGAN packing (m > 1) D judges m samples at once; a single sample x is scored as the pack of m
 copies of x.

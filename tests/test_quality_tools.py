@@ -174,22 +174,24 @@ def test_drs_acceptance_matches_the_formula():
 
 def test_drs_with_gamma_zero_accepts_with_ds_density_ratio():
     """gamma 0: sigmoid(F) = exp(D~ - D~_M), plain rejection sampling. On a D nearly flat over 8 equally
-    likely modes (logits as a ring-8 D measured at the end of training), it keeps every mode near 1/8;
-    the paper's 95th-percentile gamma gives the mode D scores highest most of the acceptance."""
+    likely modes (mode logits 0.12 to -0.11, nearly constant within a mode, as ring8_plain's D at seed
+    0), it keeps each mode's share within exp(0.12 + 0.11) of the others; the paper's 95th-percentile
+    gamma gives the mode D scores highest most of the acceptance."""
     logits = np.array([-3.0, -1.0, -0.1, 0.0, 0.12])
     d_max, gamma = refine.drs_calibrate(logits, percentile=None)
     assert (d_max, gamma) == (0.12, 0.0)
     accept = refine.drs_accept_probability(logits, d_max, gamma).numpy()
     np.testing.assert_allclose(accept, np.exp(logits - 0.12), rtol=1e-5)
     modes = np.repeat([0.02, 0.03, -0.02, 0.12, 0.04, 0.11, -0.11, -0.10], 1000)
+    modes = modes + np.random.default_rng(0).normal(0, 5e-4, modes.shape)  # no exact ties at D~_M
     for percentile in (None, 95):
         d_max, gamma = refine.drs_calibrate(modes, percentile)
         kept = refine.drs_accept_probability(modes, d_max, gamma).numpy().reshape(8, 1000).sum(1)
         share = kept / kept.sum()
         if percentile is None:
-            assert share.max() / share.min() == pytest.approx(np.exp(0.12 + 0.11), rel=1e-3)
+            assert share.max() / share.min() == pytest.approx(np.exp(0.12 + 0.11), rel=1e-2)
         else:
-            assert share[3] > 0.8
+            assert share[3] > 0.5
 
 
 def test_sampler_takes_drs_gamma_from_the_config():
@@ -197,7 +199,8 @@ def test_sampler_takes_drs_gamma_from_the_config():
     config = tiny(export__refine="drs", export__drs_pilot=300)  # grid25's pairs: D sees 2 x 2
     z = np.asarray(noise.normal([300, LATENT], config.seed, "drs"))
     pilot = refine.score(d, g(z), pack=2).numpy()
-    assert guided.Sampler(config, g, d).gamma == refine.drs_calibrate(pilot, 95.0)[1] != 0.0
+    want = refine.drs_calibrate(pilot, config.export.drs_percentile)[1]
+    assert guided.Sampler(config, g, d).gamma == want != 0.0
     config.export.drs_gamma = "zero"
     sampler = guided.Sampler(config, g, d)
     assert (sampler.d_max, sampler.gamma) == (pilot.max(), 0.0)
