@@ -13,23 +13,28 @@ MODES = ("none", "latent", "drs")
 DRS_GAMMAS = ("percentile", "zero")
 
 
+def check(config):
+    """PipelineError for an unknown export.refine or export.drs_gamma (train checks them before it
+    trains, so a typo does not cost a training run)."""
+    e = config.export
+    if e.refine not in MODES:
+        raise PipelineError(f"unknown export.refine {e.refine!r}; valid: {', '.join(MODES)}")
+    if e.refine == "drs" and e.drs_gamma not in DRS_GAMMAS:
+        raise PipelineError(f"unknown export.drs_gamma {e.drs_gamma!r}; valid: {', '.join(DRS_GAMMAS)}")
+
+
 class Sampler:
     """samples(z, counter): the served samples for noise z (DRS ignores z's values, keeps its count and
     draws its own proposals from the "drs" noise stream at `counter`)."""
 
     def __init__(self, config, generator, discriminator=None):
+        check(config)
         e = config.export
-        if e.refine not in MODES:
-            raise PipelineError(f"unknown export.refine {e.refine!r}; valid: {', '.join(MODES)}")
         self.mode, self.generator, self.discriminator = e.refine, generator, discriminator
         self.pack, self.seed = config.gan.pack, config.seed
         self.latent_dim = int(generator.input_shape[-1])
         self.steps, self.step_size = int(e.latent_steps), float(e.latent_step_size)
         if self.mode == "drs":
-            if e.drs_gamma not in DRS_GAMMAS:
-                raise PipelineError(
-                    f"unknown export.drs_gamma {e.drs_gamma!r}; valid: {', '.join(DRS_GAMMAS)}"
-                )
             z = noise.normal([int(e.drs_pilot), self.latent_dim], config.seed, "drs", counter=0)
             logits = refine.score(discriminator, generator(z, training=False), self.pack)
             percentile = e.drs_percentile if e.drs_gamma == "percentile" else None

@@ -3,14 +3,15 @@
 import tensorflow as tf
 
 from gan_tf import augment, distribute, networks
-from pipeline import conditioning
+from pipeline import conditioning, guided
 from pipeline.artifacts import PipelineError
 
 ON_NAN = ("stop", "restore")
 
 
 def check(config, meta):
-    """PipelineError naming the first train / model / gan setting that cannot run on this data."""
+    """PipelineError naming the first train / model / gan setting that cannot run on this data (and an
+    unknown export refinement: evaluate and export would refuse it after training)."""
     t = config.train
     for name in ("steps", "batch_size", "log_every", "steps_per_execution"):
         if not isinstance(t[name], int) or t[name] < 1:
@@ -86,6 +87,7 @@ def check(config, meta):
     if not 0.0 <= t.ema_decay < 1.0:
         raise PipelineError(f"train.ema_decay must be in [0, 1), got {t.ema_decay}")
     conditioning.check(config, meta)
+    guided.check(config)
     if t.augment not in ("none", "diffaugment"):
         raise PipelineError(f"unknown train.augment {t.augment!r}; valid: none, diffaugment")
     if t.augment == "diffaugment":

@@ -156,6 +156,12 @@ CASES = {
         lambda p: folder_config(p.joinpath("x.png").write_text("text") and p),
         "cannot read image",
     ),
+    "unknown refinement": (["ingest", "train"], lambda p: tiny(export__refine="best"), "valid: none, latent"),
+    "unknown DRS gamma": (
+        ["ingest", "train"],
+        lambda p: tiny(export__refine="drs", export__drs_gamma="half"),
+        "unknown export.drs_gamma 'half'; valid: percentile, zero",
+    ),
     "train without its data": (["train"], lambda p: tiny(), "train needs the ingest stage's output"),
     "export of a missing model": (["export"], lambda p: tiny(), "export needs the train stage's output"),
     "unknown stage": (["ingest", "deploy"], lambda p: tiny(), r"unknown stage\(s\) deploy"),
