@@ -11,7 +11,7 @@ ON_NAN = ("stop", "restore")
 
 def check(config, meta):
     """PipelineError naming the first train / model / gan setting that cannot run on this data (and an
-    unknown export refinement: evaluate and export would refuse it after training)."""
+    unknown export.refine or export.drs_gamma: evaluate and export would refuse it after training)."""
     t = config.train
     for name in ("steps", "batch_size", "log_every", "steps_per_execution"):
         if not isinstance(t[name], int) or t[name] < 1:

@@ -179,6 +179,7 @@ def test_bad_input_is_one_clear_error(tmp_path, case):
     assert not [d for d in left if d.startswith(".")]  # no scratch directory left behind
     published_before_the_error = {"ingest", "train.partial"} if stages[:2] == ["ingest", "train"] else set()
     assert set(left) <= published_before_the_error  # the stage the error hit published nothing
+    assert not (workdir / "train.partial" / "checkpoints").exists()  # refused before it trained
 
 
 def test_unwritable_workdir_and_workdir_that_is_a_file(tmp_path):
