@@ -84,6 +84,9 @@ def _train_timing(workdir):
     return json.load(open(path)).get("timings") if os.path.exists(path) else None
 
 
+SAMPLES = 2500  # per 2D run (REFERENCES.md protocol)
+
+
 def protocol_seed(seed):
     """The seed of the samples a 2D run of seed `seed` is scored on: apart from the seeds it trained on."""
     return 10_000 + seed
@@ -91,7 +94,9 @@ def protocol_seed(seed):
 
 def noise(seed, latent_dim):
     """The 2 500 z ~ N(0, I) every 2D run of seed `seed` is scored on (REFERENCES.md protocol)."""
-    return np.random.default_rng(protocol_seed(seed)).standard_normal((2500, latent_dim)).astype(np.float32)
+    return (
+        np.random.default_rng(protocol_seed(seed)).standard_normal((SAMPLES, latent_dim)).astype(np.float32)
+    )
 
 
 def score(workdir, seed):
@@ -107,7 +112,9 @@ def score(workdir, seed):
         serve = tf.saved_model.load(os.path.join(workdir, "export", str(manifest["latest"])))
         if "sample" in serve.signatures:
             sample = serve.signatures["sample"]
-            samples = sample(num_samples=tf.constant(2500), seed=tf.constant(protocol_seed(seed), tf.int64))
+            samples = sample(
+                num_samples=tf.constant(SAMPLES), seed=tf.constant(protocol_seed(seed), tf.int64)
+            )
         else:
             latent = serve.signatures["serving_default"].structured_input_signature[1]["z"].shape[-1]
             samples = serve.signatures["serving_default"](z=tf.constant(noise(seed, latent)))
