@@ -35,13 +35,13 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def run_stages(names, config, workdir, force=False):
     """Run the named stages in pipeline order."""
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
+    _check_workdir(workdir)  # before TensorFlow loads: a bad --workdir is answered at once
     from pipeline import evaluate, export, ingest, train
 
     runners = {"ingest": ingest.run, "train": train.run, "evaluate": evaluate.run, "export": export.run}
-    unknown = [n for n in names if n not in runners]
-    if unknown:
-        raise PipelineError(f"unknown stage(s) {', '.join(unknown)}; valid: {', '.join(STAGES)}")
-    _check_workdir(workdir)
     chief = _is_chief(config)
     with _workdir_lock(workdir) if chief else contextlib.nullcontext():  # before any worker connects
         _prepare_devices(config, "train" in names)

@@ -2,6 +2,8 @@
 traceback and nothing half-published."""
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from PIL import Image
 
 from configs import image_folder
 from pipeline import cli
-from tests.pipeline_helpers import LATENT, tiny
+from tests.pipeline_helpers import LATENT, ROOT, tiny
 from tests.pipeline_helpers import cli as run_cli
 from tests.test_sources import shrink
 
@@ -231,12 +233,20 @@ def test_bad_flags_on_the_command_line(tmp_path, case):
 
 def test_workdir_that_is_a_file_from_the_command_line(tmp_path):
     (tmp_path / "file").write_text("x")
-    out = run_cli("pipeline.ingest", tmp_path / "file")
+    out = run_cli("pipeline.run", tmp_path / "file")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     want = f"gan-pipeline: error: --workdir {tmp_path / 'file'} is a file, not a directory; pass a directory"
     assert our_lines(out.stderr) == [want]
-    traced = run_cli("pipeline.ingest", tmp_path / "file", "--traceback")
+    traced = run_cli("pipeline.run", tmp_path / "file", "--traceback")
     assert "Traceback" in traced.stderr  # --traceback shows where it came from
+    # ... and answered before TensorFlow loads (seconds earlier than any stage could start).
+    code = (
+        "import sys; from pipeline import cli\n"
+        f"try: cli.run_stages(['ingest'], None, {str(tmp_path / 'file')!r})\n"
+        "except cli.PipelineError: print('tensorflow' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.split() == ["False"]
 
 
 def test_workdir_in_use_by_another_pipeline_process(tmp_path):
