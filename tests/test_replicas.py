@@ -1,5 +1,5 @@
-"""N replicas take the step one replica takes on the same global batch: every network gan-tf builds
-(the MLP pair and the DCGAN pair, whose generator has batch norm), every variant, SN on and off."""
+"""N replicas take the step one replica takes on the same global batch: every variant with SN on and
+off on the MLP pair, and the DCGAN pair (whose generator has batch norm) on each kind of step."""
 
 import keras
 import numpy as np
@@ -46,12 +46,21 @@ def train(arch, variant, strategy, spectral_norm, n_critic=1, grouped=False, ste
     return initial, every_weight(gan), history, gan
 
 
+# The MLP pair runs every variant with SN off and on: each variant's loss and penalty reductions, and
+# SN's power iteration under each. The DCGAN pair adds synchronized batch norm and convolutional SN,
+# which depend on the step's structure, not on the loss formula: one BCE variant each way, the
+# clipped critic (merge_call), the penalised critic (double backprop through conv SN), the hinge.
 CASES = [
-    (arch, variant, sn)
-    for arch in ("mlp", "dcgan")
+    ("mlp", variant, sn)
     for variant in models.VARIANTS
     for sn in (False, True)
     if not (variant == "wgan" and sn)  # weight clipping and SN are two ways to the same constraint
+] + [
+    ("dcgan", "non_saturating", False),
+    ("dcgan", "minimax", True),
+    ("dcgan", "wgan", False),
+    ("dcgan", "wgan_gp", True),
+    ("dcgan", "hinge", True),
 ]
 
 
