@@ -245,7 +245,9 @@ def test_workdir_that_is_a_file_from_the_command_line(tmp_path):
         f"try: cli.run_stages(['ingest'], None, {str(tmp_path / 'file')!r})\n"
         "except cli.PipelineError: print('tensorflow' in sys.modules)"
     )
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert loaded.stdout.split() == ["False"]
 
 
