@@ -15,12 +15,13 @@ import math
 import os
 import sys
 
-import keras
 import numpy as np
 from absl import app, flags
 
 from bench import quality as bench_quality
-from gan_tf import metrics, refine
+
+# TensorFlow (keras, gan_tf, pipeline's stages) is imported inside the functions that use it: a bad
+# flag is answered at once, not after TensorFlow's seconds of start-up.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "refine_scan.md")
@@ -64,6 +65,10 @@ def parse_settings(values):
 
 def refined_samples(run_dir, seed, settings=SETTINGS):
     """(dataset meta, {(steps, eta): G(refined z)}) of one trained run, z from the bench's protocol."""
+    import keras
+
+    from gan_tf import refine
+
     meta = json.load(open(os.path.join(run_dir, "ingest", "dataset.json")))
     train = os.path.join(run_dir, "train")
     if not meta.get("centers"):
@@ -97,6 +102,8 @@ def scan(run_dir, seed, settings=SETTINGS):
 
 
 def quality(samples, centers, std):
+    from gan_tf import metrics
+
     return {**metrics.mode_coverage(samples, centers, std), "spread": spread(samples, centers, std)}
 
 

@@ -18,15 +18,15 @@ import json
 import os
 import sys
 
-import keras
 import numpy as np
 from absl import app
 
 from bench import quality as bench_quality
 from bench import quality_rows
 from bench.refine_scan import SEEDS  # --seeds (0-4), shared: absl flags live in one namespace
-from gan_tf import data, metrics
-from pipeline import evaluators, ingest
+
+# TensorFlow (keras, gan_tf, pipeline's stages) is imported inside the functions that use it: a bad
+# flag is answered at once, not after TensorFlow's seconds of start-up.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "stacked_classes.md")
@@ -35,6 +35,8 @@ CHANNELS = 3
 
 def digit_shares(classes, channels=CHANNELS):
     """[channels, 10]: the share of each digit in each channel of base-10 class codes."""
+    from gan_tf import metrics
+
     digits = metrics.channel_digits(classes, channels)
     return np.stack([np.bincount(digits[:, c], minlength=10) / len(digits) for c in range(channels)])
 
@@ -45,6 +47,10 @@ def run_classes(run_dir, config, extractors=None):
     classified by the digits classifier evaluate used (that of eval.classifier_seed, cached in
     eval.classifier_dir or the run).
     Given a list of `extractors`, the same samples read by each: a list of class arrays."""
+    import keras
+
+    from pipeline import evaluators, ingest
+
     generator = keras.models.load_model(os.path.join(run_dir, "train", "generator.keras"))
     ingest_dir = os.path.join(run_dir, "ingest")
     ctx = evaluators.Context(config, ingest.dataset_info(ingest_dir), ingest_dir, generator, None)
@@ -67,6 +73,8 @@ def int_list(flag, tool):
 
 def kl_parts(classes):
     """(class KL, the channels' digit KLs summed, their total correlation) of base-10 class codes."""
+    from gan_tf import metrics
+
     channel_kls, total_correlation = metrics.class_kl_parts(classes, CHANNELS)
     return metrics.class_coverage(classes, 10**CHANNELS)[1], sum(channel_kls), total_correlation
 
@@ -83,6 +91,9 @@ def recorded_kl(run_dir, config):
 
 def real_shares(run_dir):
     """[channels, 10] digit shares of the run's ingested triples (its true digit labels)."""
+    from gan_tf import data
+    from pipeline import ingest
+
     ids = ingest.digit_ids(os.path.join(run_dir, "ingest"))
     labels = np.asarray(data.load_digits()[1])
     return np.stack([np.bincount(labels[ids[:, c]], minlength=10) / len(ids) for c in range(ids.shape[1])])

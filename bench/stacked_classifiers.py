@@ -23,8 +23,9 @@ from absl import app, flags
 from bench import quality as bench_quality
 from bench import quality_rows, stacked_classes
 from bench.refine_scan import SEEDS
-from gan_tf.metrics import features
-from pipeline import evaluators
+
+# TensorFlow (keras, gan_tf, pipeline's stages) is imported inside the functions that use it: a bad
+# flag is answered at once, not after TensorFlow's seconds of start-up.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUTPUT = os.path.join(ROOT, "bench", "stacked_classifiers.md")
@@ -43,6 +44,8 @@ class Ensemble:
         self.members = tuple(members)
 
     def __call__(self, images):
+        from gan_tf.metrics import features
+
         probs = np.mean([member(images)["probs"] for member in self.members], axis=0)  # [n, channels, 10]
         return {"classes": features.class_codes(probs.argmax(-1))}
 
@@ -116,6 +119,8 @@ def main(argv):
         f"classifiers {', '.join(map(str, classifiers))}.",
         "",
     ]
+    from pipeline import evaluators
+
     members = [evaluators.digits_classifier(cache, c, cache_dir=cache) for c in classifiers]
     extractors = [*members, Ensemble(members)]
     for name, (run_dirs, configs) in runs.items():

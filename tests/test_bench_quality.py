@@ -244,6 +244,19 @@ def test_bench_commands_refuse_bad_flags_in_one_line(module, flag, message, tmp_
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_the_bench_commands_start_without_tensorflow():
+    """A bad flag is answered at once: TensorFlow loads only when a command reads or trains a model."""
+    import subprocess
+    import sys
+
+    modules = "quality", "run_time", "refine_scan", "stacked_classes", "stacked_classifiers"
+    code = f"import sys, {', '.join('bench.' + m for m in modules)}; print('tensorflow' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=quality.ROOT
+    )
+    assert out.stdout.split() == ["False"]
+
+
 def test_every_bench_module_imports_beside_the_others():
     """Their absl flags share one namespace: a flag name defined twice fails at import."""
     import importlib
