@@ -9,6 +9,13 @@ from gan_tf import penalties
 RNG = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True)
+def seeded():
+    """gradient_penalty draws eps with tf.random.uniform when none is passed: under op determinism (which
+    any earlier test in the process may have turned on) TF refuses an unseeded random op."""
+    tf.random.set_seed(0)
+
+
 def test_gradient_penalty_linear_critic():
     a = np.array([3.0, 4.0], np.float32)  # grad = a everywhere, ||a|| = 5
     critic = lambda x: tf.reduce_sum(x * a, axis=1)
