@@ -3,7 +3,6 @@ traceback and nothing half-published."""
 
 import os
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from PIL import Image
 
 from configs import image_folder
 from pipeline import cli
-from tests.pipeline_helpers import LATENT, ROOT, tiny
+from tests.pipeline_helpers import ENV, LATENT, ROOT, command, tiny
 from tests.pipeline_helpers import cli as run_cli
 from tests.test_sources import shrink
 
@@ -240,15 +239,22 @@ def test_workdir_that_is_a_file_from_the_command_line(tmp_path):
     traced = run_cli("pipeline.run", tmp_path / "file", "--traceback")
     assert "Traceback" in traced.stderr  # --traceback shows where it came from
     # ... and answered before TensorFlow loads (seconds earlier than any stage could start).
-    code = (
-        "import sys; from pipeline import cli\n"
-        f"try: cli.run_stages(['ingest'], None, {str(tmp_path / 'file')!r})\n"
-        "except cli.PipelineError: print('tensorflow' in sys.modules)"
+    env = {**ENV, "PYTHONPROFILEIMPORTTIME": "1"}  # every module the command imports, on stderr
+    probe = subprocess.run(
+        command("pipeline.run", tmp_path / "file"),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert loaded.stdout.split() == ["False"]
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in probe.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert probe.returncode == 1 and "absl" in imported, probe.stderr[-2000:]  # the probe saw the imports ...
+    assert "tensorflow" not in imported  # ... and TensorFlow was not one of them
 
 
 def test_workdir_in_use_by_another_pipeline_process(tmp_path):

@@ -245,7 +245,8 @@ def test_bench_commands_refuse_bad_flags_in_one_line(module, flag, message, tmp_
 
 
 def test_the_bench_commands_start_without_tensorflow():
-    """A bad flag is answered at once: TensorFlow loads only when a command reads or trains a model."""
+    """The commands that read bench runs answer a bad flag at once: TensorFlow loads only when they
+    read or train a model."""
     import subprocess
     import sys
 

@@ -1,5 +1,5 @@
 """Conditional GANs: the label embedding generator, the projection discriminator, and training them
-with every loss variant on one replica and on two."""
+on one replica and on two under each kind of step (BCE, hinge with SN, WGAN, WGAN-GP) and the options."""
 
 import keras
 import numpy as np
